@@ -1,0 +1,43 @@
+@request_boundary
+Feature: A scoped session outlives its request unless it is removed
+  A scoped_session is a registry of one Session per thread. Every call from a thread hands back the
+  same Session until Session.remove() is called; the registry knows nothing about requests. A web
+  application that never removes it carries that Session into the next request the same thread
+  serves, with its identity map and its still-open transaction.
+
+  An identity-map hit needs the object to still exist: the identity map holds loaded objects only
+  weakly, so the stale read below needs something else (here, the application) to keep the
+  employee referenced between requests.
+
+  Background:
+    Given employee 42 is stored with the email old@corp.example
+
+  Rule: Without removal, a later request on the same thread is answered from the identity map
+
+    Scenario: A referenced employee is served stale, and no SQL is sent for it
+      Given a Flask application whose scoped session is never removed
+      And the application holds on to the employees it has served
+      And employee 42 has been served by a request
+      And another connection has committed the email new@corp.example for employee 42
+      When a later request on the same thread asks for employee 42
+      Then the response shows the email old@corp.example
+      And no SQL was sent while the request was served
+
+    Scenario: An employee nothing references any more is read again, and is fresh
+      Given a Flask application whose scoped session is never removed
+      And employee 42 has been served by a request
+      And another connection has committed the email new@corp.example for employee 42
+      When a later request on the same thread asks for employee 42
+      Then the response shows the email new@corp.example
+      And the request sent one SELECT of employee 42
+
+  Rule: Removing the session at the end of each request makes the next request read the database
+
+    Scenario: Removed at teardown, the session's successor reads the committed email
+      Given a Flask application whose scoped session is removed at the end of each request
+      And the application holds on to the employees it has served
+      And employee 42 has been served by a request
+      And another connection has committed the email new@corp.example for employee 42
+      When a later request on the same thread asks for employee 42
+      Then the response shows the email new@corp.example
+      And the request sent one SELECT of employee 42

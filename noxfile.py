@@ -1,0 +1,45 @@
+"""The SQLAlchemy version matrix: the specification once per supported line.
+
+Add a line by appending it to SQLALCHEMY_LINES. ``SPEC_SQLALCHEMY`` (a pip requirement: a version,
+a pre-release such as ``sqlalchemy==2.2.0b1``, or a local checkout path) runs session ``spec-custom``.
+"""
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["spec"]
+
+SQLALCHEMY_LINES = ["1.4", "2.0", "2.1"]  # oldest first; the last one is the default line
+CONSTRAINTS = "constraints.txt"
+
+
+def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
+    session.install("-c", CONSTRAINTS, "-e", ".[dev]", sqlalchemy_requirement)
+
+
+@nox.session
+@nox.parametrize("line", SQLALCHEMY_LINES, ids=SQLALCHEMY_LINES)
+def spec(session: nox.Session, line: str) -> None:
+    """The specification (steps/) on one SQLAlchemy line."""
+    install(session, f"sqlalchemy[asyncio]=={line}.*")
+    session.run("pytest", "steps", *session.posargs)
+
+
+@nox.session(name="spec-custom")
+def spec_custom(session: nox.Session) -> None:
+    """The specification on the SQLAlchemy named by SPEC_SQLALCHEMY."""
+    requirement = os.environ.get("SPEC_SQLALCHEMY")
+    if not requirement:
+        session.error("set SPEC_SQLALCHEMY to a requirement, e.g. 'sqlalchemy==2.2.0b1' or a checkout path")
+    install(session, requirement)
+    session.run("pytest", "steps", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The support code's own tests (tests/), on the default line."""
+    install(session, f"sqlalchemy[asyncio]=={SQLALCHEMY_LINES[-1]}.*")
+    session.run("pytest", "tests", *session.posargs)

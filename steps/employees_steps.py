@@ -1,0 +1,16 @@
+"""Employees: the HR records of the request-boundary incident."""
+
+from pytest_bdd import given, parsers
+
+from support.observer import Observer
+
+
+@given(parsers.parse("employee {employee_id:d} is stored with the email {email}"))
+def _(observer: Observer, employee_id: int, email: str):
+    observer.store_employee(employee_id, email)
+
+
+@given(parsers.parse("another connection has committed the email {email} for employee {employee_id:d}"))
+def _(observer: Observer, employee_id: int, email: str):
+    """The write path of the incident: its own connection, its own committed transaction."""
+    observer.commit_employee_email(employee_id, email)

@@ -1,0 +1,233 @@
+"""The harness as a pytest plugin: database choice, per-scenario fixtures, guards and version tags."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from support import guards, versions
+from support.database.choice import choose, serve
+from support.database.harness import SpecDatabase, harness_engine, prepared_database
+from support.database.server import ProviderUnavailable, ServerHandle
+from support.observer import Observer
+from support.outcome import Outcome
+from support.sessions import ScenarioSessions
+from support.sql_log import SqlLog
+
+SERVER = pytest.StashKey[ServerHandle]()
+SERVER_LIFETIME = pytest.StashKey[ExitStack]()
+PASSED_OVER = pytest.StashKey[tuple]()
+SETUP_PROBLEM = pytest.StashKey[str]()
+SCENARIO_SQL_LOG = pytest.StashKey[SqlLog]()
+SCENARIO_OUTCOME = pytest.StashKey[Outcome]()
+STEP_FAILED = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sqlalchemy-session-spec", "the database the specification runs on")
+    group.addoption(
+        "--db",
+        choices=("auto", "url", "container", "embedded"),
+        default=None,
+        help="provider of the throwaway PostgreSQL (env SPEC_DB; default auto: url, else container, else embedded)",
+    )
+    group.addoption(
+        "--db-url",
+        default=None,
+        help="an existing server to create the suite's own database in (env SPEC_DB_URL); never written to",
+    )
+    group.addoption(
+        "--pg-bin",
+        default=None,
+        help="directory with initdb and postgres for the embedded provider (env SPEC_PG_BIN)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    reason = versions.unsupported_reason()
+    if reason:
+        raise pytest.UsageError(reason)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistServerSharing(), "spec-xdist-server-sharing")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:  # an xdist worker uses the server its controller started
+        shared = workerinput["spec_server"]
+        config.stash[SERVER] = ServerHandle(
+            shared["provider"], make_url(shared["admin_url"]), shared["server_version"], shared["detail"]
+        )
+        return
+    lifetime = ExitStack()
+    try:
+        choice = choose(config.getoption("db"), config.getoption("db_url"), config.getoption("pg_bin"))
+        config.stash[SERVER] = lifetime.enter_context(serve(choice))
+    except ProviderUnavailable as unavailable:
+        lifetime.close()
+        raise pytest.UsageError(f"database: {unavailable}") from None
+    config.stash[SERVER_LIFETIME] = lifetime
+    config.stash[PASSED_OVER] = choice.passed_over
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    lifetime = config.stash.get(SERVER_LIFETIME, None)
+    if lifetime is not None:
+        lifetime.close()
+
+
+class XdistServerSharing:
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node) -> None:
+        server = node.config.stash[SERVER]
+        node.workerinput["spec_server"] = {
+            "provider": server.provider,
+            "admin_url": server.admin_url.render_as_string(hide_password=False),
+            "server_version": server.server_version,
+            "detail": server.detail,
+        }
+
+
+def run_description(config: pytest.Config) -> list[str]:
+    import asyncpg
+    import psycopg2
+    import sqlalchemy
+
+    lines = []
+    server = config.stash.get(SERVER, None)
+    if server is not None:
+        lines.append(f"database: {server.describe()}")
+    lines.extend(f"database passed over: {reason}" for reason in config.stash.get(PASSED_OVER, ()))
+    lines.append(
+        f"sqlalchemy: {sqlalchemy.__version__}; drivers: psycopg2 {psycopg2.__version__.split()[0]}, "
+        f"asyncpg {asyncpg.__version__}"
+    )
+    return lines
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return run_description(config)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    terminalreporter.write_line("; ".join(run_description(config)))
+
+
+# --- tags and guards ---------------------------------------------------------------------------
+
+
+def pytest_bdd_apply_tag(tag: str, function):
+    if not tag.startswith(versions.TAG_PREFIX):
+        return None  # area and other tags become ordinary (declared) markers
+    try:
+        specifier = versions.parse_tag(tag)
+    except ValueError as invalid:
+        raise pytest.UsageError(str(invalid)) from None
+    pytest.mark.sqlalchemy(str(specifier))(function)
+    return True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        scenario = guards.scenario_of(item)
+        if scenario is None:
+            continue
+        problem = guards.shape_problem(scenario) or guards.ambiguity_problem(scenario, item)
+        if problem:
+            item.stash[SETUP_PROBLEM] = problem
+            continue
+        if item.get_closest_marker("wip"):
+            item.add_marker(pytest.mark.skip(reason="work in progress (@wip)"))
+        for marker in item.iter_markers("sqlalchemy"):
+            specifier = versions.parse_tag(versions.TAG_PREFIX + marker.args[0])
+            if not versions.applies(specifier):
+                item.add_marker(pytest.mark.skip(reason=versions.not_applicable_reason(specifier)))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    problem = item.stash.get(SETUP_PROBLEM, None)
+    if problem:
+        pytest.fail(problem, pytrace=False)
+
+
+def pytest_bdd_before_scenario(request, feature, scenario) -> None:
+    request.node.stash.setdefault(SCENARIO_SQL_LOG, SqlLog())
+
+
+def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
+    request.node.stash[SCENARIO_SQL_LOG].enter_step(step.type)
+
+
+def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception) -> None:
+    request.node.stash[STEP_FAILED] = True
+
+
+def pytest_bdd_after_scenario(request, feature, scenario) -> None:
+    outcome = request.node.stash.get(SCENARIO_OUTCOME, None)
+    if outcome is not None and not request.node.stash.get(STEP_FAILED, False):
+        outcome.verify_claimed()
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def spec_server(pytestconfig: pytest.Config) -> ServerHandle:
+    return pytestconfig.stash[SERVER]
+
+
+@pytest.fixture(scope="session")
+def spec_database(spec_server: ServerHandle):
+    """The suite's own database in the chosen server, with the schema, for the whole run."""
+    from support.database.own_database import as_async_url, own_database
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with own_database(spec_server.admin_url, worker) as url, prepared_database(url, as_async_url(url)) as database:
+        yield database
+
+
+@pytest.fixture
+def database(spec_database: SpecDatabase) -> SpecDatabase:
+    """The suite's database, emptied before the scenario (not after, so a failure's rows stay inspectable)."""
+    spec_database.reset()
+    return spec_database
+
+
+@pytest.fixture(scope="session")
+def observer_connection(spec_database: SpecDatabase):
+    engine = harness_engine(spec_database.url)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def observer(database: SpecDatabase, observer_connection) -> Observer:
+    return Observer(observer_connection)
+
+
+@pytest.fixture
+def sql_log(request: pytest.FixtureRequest) -> SqlLog:
+    """What the scenario sent, by step (the log exists from the first step on)."""
+    return request.node.stash.setdefault(SCENARIO_SQL_LOG, SqlLog())
+
+
+@pytest.fixture
+def outcome(request: pytest.FixtureRequest) -> Outcome:
+    recorded = Outcome()
+    request.node.stash[SCENARIO_OUTCOME] = recorded
+    return recorded
+
+
+@pytest.fixture
+def sessions(database: SpecDatabase, sql_log: SqlLog):
+    opened = ScenarioSessions(database.url, sql_log)
+    yield opened
+    sql_log.enter_step("teardown")
+    opened.close()

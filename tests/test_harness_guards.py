@@ -1,0 +1,185 @@
+"""The harness's guards, checked by running small real specifications with pytester."""
+
+import textwrap
+
+import pytest
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from support import versions
+
+STEPS = """
+from pytest_bdd import given, parsers, scenarios, then, when
+
+scenarios("spec.feature")
+
+
+@given("a number")
+def _():
+    pass
+
+
+@when(parsers.parse("it is divided by {divisor:d}"))
+def _(outcome, divisor):
+    outcome.attempt(lambda: 1 / divisor)
+
+
+@then("the division is refused")
+def _(outcome):
+    outcome.claim(ZeroDivisionError)
+
+
+@then("there is a result")
+def _(outcome):
+    outcome.succeeded()
+"""
+
+
+@pytest.fixture
+def run_spec(pytester: pytest.Pytester, spec_server):
+    """Runs a feature file with the steps above, on the outer run's server (through the url provider)."""
+    pytester.makeconftest('pytest_plugins = ["support.pytest_plugin"]')
+    pytester.makeini("[pytest]\nmarkers =\n    area: an area tag\n")
+    admin_url = spec_server.admin_url.render_as_string(hide_password=False)
+
+    def run(feature: str, steps: str = STEPS, *arguments: str) -> pytest.RunResult:
+        pytester.makefile(".feature", spec=textwrap.dedent(feature))
+        pytester.makepyfile(test_spec=steps)
+        return pytester.runpytest("--strict-markers", "-rA", "--db=url", f"--db-url={admin_url}", *arguments)
+
+    return run
+
+
+def test_a_claimed_error_passes_and_an_unclaimed_one_fails(run_spec):
+    result = run_spec("""
+        Feature: division
+          Scenario: claimed
+            Given a number
+            When it is divided by 0
+            Then the division is refused
+
+          Scenario: unclaimed
+            Given a number
+            When it is divided by 0
+            Then there is a result
+    """)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*the action raised ZeroDivisionError*"])
+
+
+def test_an_error_no_then_looks_at_fails_the_scenario(run_spec):
+    steps = STEPS.replace('@then("there is a result")', '@then("nothing is checked")').replace(
+        "    outcome.succeeded()", "    pass"
+    )
+    result = run_spec(
+        """
+        Feature: division
+          Scenario: unchecked
+            Given a number
+            When it is divided by 0
+            Then nothing is checked
+        """,
+        steps,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*raised ZeroDivisionError*and no Then step claimed it*"])
+
+
+def test_a_scenario_without_steps_or_without_then_fails(run_spec):
+    result = run_spec("""
+        Feature: shapes
+          Scenario: empty
+
+          Scenario: no then
+            Given a number
+            When it is divided by 2
+    """)
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(['*scenario "empty" (spec.feature:2) has no steps*', '*"no then"*has no Then step*'])
+
+
+def test_an_ambiguous_step_fails_naming_both_definitions(run_spec):
+    steps = (
+        STEPS
+        + """
+
+@when("it is divided by 2")
+def _():
+    pass
+"""
+    )
+    result = run_spec(
+        """
+        Feature: ambiguity
+          Scenario: two definitions
+            Given a number
+            When it is divided by 2
+            Then there is a result
+        """,
+        steps,
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ['*"When it is divided by 2"*matches 2 step definitions: test_spec.py:*, test_spec.py:*']
+    )
+
+
+def test_a_scenario_outside_its_version_range_is_not_applicable(run_spec):
+    result = run_spec("""
+        Feature: versions
+          @sqlalchemy:<1.0
+          Scenario: ancient
+            Given a number
+            When it is divided by 2
+            Then there is a result
+
+          @sqlalchemy:>=1.4
+          Scenario: current
+            Given a number
+            When it is divided by 2
+            Then there is a result
+    """)
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*not applicable: describes SQLAlchemy <1.0, this run has *"])
+
+
+def test_a_malformed_version_tag_and_an_unknown_tag_are_refused(run_spec):
+    malformed = run_spec("""
+        Feature: versions
+          @sqlalchemy:soon
+          Scenario: unclear
+            Given a number
+            When it is divided by 2
+            Then there is a result
+    """)
+    assert malformed.ret != 0
+    malformed.stdout.fnmatch_lines(["*version tag @sqlalchemy:soon is not valid*"], consecutive=False)
+    unknown = run_spec("""
+        Feature: tags
+          @undeclared
+          Scenario: unknown tag
+            Given a number
+            When it is divided by 2
+            Then there is a result
+    """)
+    assert unknown.ret != 0
+    unknown.stdout.fnmatch_lines(["*'undeclared' not found in `markers` configuration option*"])
+
+
+@pytest.mark.parametrize(
+    ("specifier", "version", "applies"),
+    [
+        ("<2.0", "1.4.54", True),
+        ("<2.0", "2.0.0", False),
+        (">=2.0", "2.0.0b4", True),  # a pre-release belongs to its line
+        (">=2.0,<2.1", "2.1.9", False),
+        (">=2.1", "2.1.0.dev0+local", True),
+    ],
+)
+def test_version_tags_compare_lines_not_release_details(specifier, version, applies):
+    assert versions.applies(SpecifierSet(specifier), Version(version)) is applies
+
+
+def test_an_unsupported_sqlalchemy_is_named_with_the_supported_range():
+    assert versions.unsupported_reason(Version("2.1.9")) is None
+    assert "1.3.24 is not supported" in versions.unsupported_reason(Version("1.3.24"))
