@@ -1,0 +1,49 @@
+"""The SQL log records what an engine sent, by step, and always unhooks."""
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import Session
+
+from support.models import Employee
+from support.sql_log import SqlLog
+
+
+@pytest.fixture
+def engine(database):
+    engine = create_engine(database.url)
+    yield engine
+    engine.dispose()
+
+
+def test_statements_and_transaction_events_are_recorded_per_step(engine):
+    log = SqlLog()
+    with log.watching(engine):
+        log.enter_step("given")
+        with Session(engine) as session:
+            session.add(Employee(id=1, name="A", email="a@corp.example"))
+            session.commit()
+        log.enter_step("when")
+        with Session(engine) as session:
+            employee = session.get(Employee, 1)
+            with session.begin_nested():
+                employee.email = "b@corp.example"
+            session.rollback()
+    assert [entry.verb for entry in log.for_step(0)] == ["BEGIN", "INSERT", "COMMIT"]
+    assert [entry.verb for entry in log.during("when")] == [
+        "BEGIN",
+        "SELECT",
+        "SAVEPOINT",
+        "UPDATE",
+        "RELEASE",
+        "ROLLBACK",
+    ]
+
+
+def test_the_listeners_are_removed_even_when_the_block_fails(engine):
+    log = SqlLog()
+    with pytest.raises(RuntimeError), log.watching(engine):
+        raise RuntimeError("the scenario failed")
+    assert not event.contains(engine, "before_cursor_execute", log._event_recorder("X"))
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    assert log.entries == []
