@@ -1,6 +1,7 @@
 pytest_plugins = [
     "pytester",
     "support.pytest_plugin",
+    "support.report.collector",
     "steps.employees_steps",
     "steps.request_steps",
     "steps.observation_steps",
