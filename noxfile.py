@@ -14,6 +14,7 @@ nox.options.sessions = ["spec"]
 
 SQLALCHEMY_LINES = ["1.4", "2.0", "2.1"]  # oldest first; the last one is the default line
 CONSTRAINTS = "constraints.txt"
+RESULTS = "results"  # one JSON document per line: results/sqlalchemy-<line>.json
 
 
 def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
@@ -25,7 +26,7 @@ def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
 def spec(session: nox.Session, line: str) -> None:
     """The specification (steps/) on one SQLAlchemy line."""
     install(session, f"sqlalchemy[asyncio]=={line}.*")
-    session.run("pytest", "steps", *session.posargs)
+    session.run("pytest", "steps", f"--spec-results={RESULTS}/sqlalchemy-{line}.json", *session.posargs)
 
 
 @nox.session(name="spec-custom")
@@ -35,7 +36,7 @@ def spec_custom(session: nox.Session) -> None:
     if not requirement:
         session.error("set SPEC_SQLALCHEMY to a requirement, e.g. 'sqlalchemy==2.2.0b1' or a checkout path")
     install(session, requirement)
-    session.run("pytest", "steps", *session.posargs)
+    session.run("pytest", "steps", f"--spec-results={RESULTS}/sqlalchemy-custom.json", *session.posargs)
 
 
 @nox.session
