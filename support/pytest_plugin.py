@@ -63,15 +63,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             shared["provider"], make_url(shared["admin_url"]), shared["server_version"], shared["detail"]
         )
         return
-    lifetime = ExitStack()
+    lifetime, passed_over = ExitStack(), []
     try:
         choice = choose(config.getoption("db"), config.getoption("db_url"), config.getoption("pg_bin"))
-        config.stash[SERVER] = lifetime.enter_context(serve(choice))
+        config.stash[SERVER] = lifetime.enter_context(serve(choice, passed_over))
     except ProviderUnavailable as unavailable:
         lifetime.close()
         raise pytest.UsageError(f"database: {unavailable}") from None
     config.stash[SERVER_LIFETIME] = lifetime
-    config.stash[PASSED_OVER] = choice.passed_over
+    config.stash[PASSED_OVER] = tuple(passed_over)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

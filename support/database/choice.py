@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ class DatabaseChoice:
     url: str | None = None
     pg_bin: Path | None = None
     passed_over: tuple[str, ...] = field(default=())  # why auto did not take the providers before it
+    fall_back: bool = False  # auto's container choice: fall back to embedded if the container cannot start
 
 
 def choose(
@@ -53,24 +54,37 @@ def choose(
 
     reason = docker_unavailable_reason(timeout=2.0)
     if reason is None:
-        return DatabaseChoice("container")
+        return DatabaseChoice("container", fall_back=True)
     return DatabaseChoice("embedded", passed_over=(f"container: {reason}",))
 
 
 @contextmanager
-def serve(choice: DatabaseChoice) -> Iterator[ServerHandle]:
-    if choice.provider == "url":
-        from .url import serve_url
+def serve(choice: DatabaseChoice, passed_over: list[str]) -> Iterator[ServerHandle]:
+    """The chosen server for the block; ``passed_over`` gains the reason when auto had to fall back."""
+    passed_over.extend(choice.passed_over)
+    with ExitStack() as lifetime:
+        if choice.provider == "url":
+            from .url import serve_url
 
-        with serve_url(choice.url) as handle:
-            yield handle
-    elif choice.provider == "container":
-        from .container import serve_container
+            handle = lifetime.enter_context(serve_url(choice.url))
+        elif choice.provider == "container":
+            handle = _container_or_fall_back(choice, lifetime, passed_over)
+        else:
+            from .embedded import serve_embedded
 
-        with serve_container() as handle:
-            yield handle
-    else:
-        from .embedded import serve_embedded
+            handle = lifetime.enter_context(serve_embedded(choice.pg_bin))
+        yield handle
 
-        with serve_embedded(choice.pg_bin) as handle:
-            yield handle
+
+def _container_or_fall_back(choice: DatabaseChoice, lifetime: ExitStack, passed_over: list[str]) -> ServerHandle:
+    from .container import serve_container
+
+    try:
+        return lifetime.enter_context(serve_container())
+    except ProviderUnavailable as unavailable:
+        if not choice.fall_back:
+            raise
+        passed_over.append(f"container: {unavailable}")
+    from .embedded import serve_embedded
+
+    return lifetime.enter_context(serve_embedded(choice.pg_bin))
