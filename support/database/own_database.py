@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 PREFIX = "spec_"
+OWN_NAME = re.compile(r"^spec_[0-9a-f]{8}_[a-z0-9]+$")
 
 
 def new_database_name(worker: str = "main") -> str:
-    return f"{PREFIX}{secrets.token_hex(4)}_{''.join(c for c in worker.lower() if c.isalnum())}"
+    """``spec_<8 hex>_<worker>``: unique per run and per pytest-xdist worker."""
+    suffix = "".join(character for character in worker.lower() if character.isalnum()) or "main"
+    return f"{PREFIX}{secrets.token_hex(4)}_{suffix}"
 
 
 def as_async_url(url: URL) -> URL:
+    """The same database through asyncpg (unix-socket URLs keep their ``host`` directory)."""
     return url.set(drivername="postgresql+asyncpg")
 
 
@@ -31,11 +36,22 @@ def own_database(admin_url: URL, worker: str = "main") -> Iterator[URL]:
         try:
             yield admin_url.set(database=name)
         finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-                )
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            drop_own_database(admin, name)
     finally:
         admin.dispose()
+
+
+def drop_own_database(admin, name: str) -> None:
+    """End the database's connections, then drop it; refuses any name this project does not make."""
+    if not OWN_NAME.match(name):
+        raise ValueError(f"refusing to drop {name!r}: only databases named spec_<hex>_<worker> are ours")
+    with admin.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        force = " WITH (FORCE)" if connection.dialect.server_version_info >= (13,) else ""
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"{force}')
