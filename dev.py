@@ -56,7 +56,7 @@ def main(arguments: list[str]) -> None:
     if pytest_arguments[:1] == ["--"]:
         pytest_arguments = pytest_arguments[1:]
     ensure_tools()
-    readable = ["--gherkin-terminal-reporter", "-v", "-p", "no:randomly"]
+    readable = ["--gherkin-terminal-reporter", "-vv", "-p", "no:randomly"]
     if command == "spec":
         nox("--sessions", "spec", "--", *readable, *pytest_arguments)
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import functools
 import hashlib
 import os
 import pwd
@@ -117,8 +118,11 @@ def binary_version(bin_dir: Path) -> str:
     return output.split()[-1]
 
 
+@functools.cache
 def cache_key(bin_dir: Path, version: str) -> str:
-    return f"{version}-{hashlib.sha256(str(bin_dir.resolve()).encode()).hexdigest()[:12]}"
+    """Version plus a digest of the server binary: environments sharing one build share one cluster."""
+    digest = hashlib.sha256((bin_dir / "postgres").read_bytes()).hexdigest()[:12]
+    return f"{version}-{digest}"
 
 
 def cache_dir_for(bin_dir: Path) -> Path:
