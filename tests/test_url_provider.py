@@ -15,7 +15,8 @@ from support.database.own_database import drop_own_database, new_database_name, 
 from support.database.server import ProviderUnavailable
 from support.database.url import parse_server_url, serve_url
 
-SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"  # as a user would give it
+SERVICE_PSYCOPG2 = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"  # 2.1 reads a bare URL as psycopg 3
 
 
 def answers(port: int) -> bool:
@@ -48,7 +49,7 @@ def catalog_snapshot(url: str) -> list[tuple]:
 
 @needs_service
 def test_the_suite_works_only_in_its_own_database_and_drops_it():
-    before = catalog_snapshot(SERVICE)
+    before = catalog_snapshot(SERVICE_PSYCOPG2)
     with serve_url(SERVICE) as handle, own_database(handle.admin_url, "gw1") as url:
         assert url.database.startswith("spec_")
         assert url.database.endswith("_gw1")
@@ -57,8 +58,8 @@ def test_the_suite_works_only_in_its_own_database_and_drops_it():
             connection.execute(text("CREATE TABLE only_here (id int)"))
         lingering = engine.connect()  # a connection left open must not block the drop
         lingering.execute(text("SELECT 1"))
-    assert catalog_snapshot(SERVICE) == before
-    engine = create_engine(SERVICE, poolclass=NullPool)
+    assert catalog_snapshot(SERVICE_PSYCOPG2) == before
+    engine = create_engine(SERVICE_PSYCOPG2, poolclass=NullPool)
     with engine.connect() as connection:
         assert (
             connection.execute(
@@ -182,7 +183,7 @@ def test_a_missing_database_is_named():
 @needs_service
 def test_a_role_without_create_database_is_told_how_to_get_it():
     role = new_database_name("role")
-    admin = create_engine(SERVICE, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    admin = create_engine(SERVICE_PSYCOPG2, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN NOCREATEDB')
     try:
