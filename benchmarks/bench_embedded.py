@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from figures import report
 
 from support.database.embedded import cache_dir_for, data_root, default_bin_dir, serve_embedded
 
@@ -51,24 +53,15 @@ def server_pss_mib() -> float:
     return total / 2**20
 
 
-def report(name: str, values: list[float], unit: str) -> None:
-    target = TARGETS[name]
-    median = statistics.median(values)
-    print(
-        f"{name:<16} median {median:7.3f} {unit}  min {min(values):7.3f}  max {max(values):7.3f}  "
-        f"n={len(values)}  target <= {target:g} {unit}  {'ok' if median <= target else 'over'}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
     print(f"machine: {os.cpu_count()} cores, data root {data_root()}, binaries {default_bin_dir()}")
     time_to_ready(cold=False)  # warm the binaries into the page cache
-    report("ready, cold", [time_to_ready(cold=True) for _ in range(runs)], "s")
-    report("ready, cached", [time_to_ready(cold=False) for _ in range(runs)], "s")
-    report("server PSS", [server_pss_mib() for _ in range(runs)], "MiB")
+    report("ready, cold", [time_to_ready(cold=True) for _ in range(runs)], "s", TARGETS["ready, cold"])
+    report("ready, cached", [time_to_ready(cold=False) for _ in range(runs)], "s", TARGETS["ready, cached"])
+    report("server PSS", [server_pss_mib() for _ in range(runs)], "MiB", TARGETS["server PSS"])
 
 
 if __name__ == "__main__":

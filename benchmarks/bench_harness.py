@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+from figures import report
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_OVERHEAD_MS = 5.0
@@ -94,16 +95,6 @@ def whole_run_seconds(runs: int, pytest_options: list[str]) -> list[float]:
         )
         timings.append(time.perf_counter() - started)
     return timings
-
-
-def report(name: str, values: list[float], unit: str, target: float | None) -> None:
-    median = statistics.median(values)
-    verdict = "" if target is None else ("ok" if median <= target else "over")
-    target_text = "-" if target is None else f"<= {target:g} {unit}"
-    print(
-        f"{name:<28} median {median:8.2f} {unit}  min {min(values):8.2f}  max {max(values):8.2f}  "
-        f"n={len(values):<4} target {target_text} {verdict}"
-    )
 
 
 def main() -> None:

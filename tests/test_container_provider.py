@@ -2,45 +2,14 @@
 exercised by the hosted CI's Docker lane (.github/workflows/ci.yml) and skipped here."""
 
 import socket
-import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 
 from support.database.choice import DatabaseChoice, serve
 from support.database.container import PINNED_IMAGE, docker_unavailable_reason, serve_container
 from support.database.server import ProviderUnavailable
-
-
-@contextmanager
-def silent_docker_socket(tmp_path):
-    """A unix socket that accepts and never answers: a hung Docker engine."""
-    path = tmp_path / "docker.sock"
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))
-    server.listen()
-    held = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield path
-    finally:
-        stop.set()
-        thread.join()
-        for connection in held:
-            connection.close()
-        server.close()
+from tests.stand_ins import silent_server
 
 
 def test_the_image_is_pinned():
@@ -59,7 +28,8 @@ def test_no_engine_is_one_line_at_once(monkeypatch, tmp_path):
 
 
 def test_a_hanging_engine_costs_no_more_than_the_timeout(monkeypatch, tmp_path):
-    with silent_docker_socket(tmp_path) as path:
+    path = tmp_path / "docker.sock"
+    with silent_server(socket.AF_UNIX, str(path)):
         monkeypatch.setenv("DOCKER_HOST", f"unix://{path}")
         started = time.monotonic()
         reason = docker_unavailable_reason(timeout=1.0)
@@ -80,7 +50,8 @@ def test_asking_for_the_container_without_docker_fails_with_the_reason(monkeypat
 
 
 def test_auto_falls_back_to_embedded_when_the_container_cannot_start(monkeypatch, tmp_path):
-    with silent_docker_socket(tmp_path) as path:
+    path = tmp_path / "docker.sock"
+    with silent_server(socket.AF_UNIX, str(path)):
         monkeypatch.setenv("DOCKER_HOST", f"unix://{path}")
         passed_over = []
         with serve(DatabaseChoice("container", fall_back=True), passed_over) as handle:

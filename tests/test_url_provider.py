@@ -14,6 +14,7 @@ from sqlalchemy.pool import NullPool
 from support.database.own_database import drop_own_database, new_database_name, own_database
 from support.database.server import ProviderUnavailable
 from support.database.url import parse_server_url, serve_url
+from tests.stand_ins import silent_server
 
 SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"  # as a user would give it
 SERVICE_PSYCOPG2 = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"  # 2.1 reads a bare URL as psycopg 3
@@ -101,37 +102,9 @@ def test_a_closed_port_is_refused_quickly():
     assert seconds < 5
 
 
-@contextmanager
-def silent_listener():
-    """Accepts connections and never answers: a hung server."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join()
-        for connection in accepted:
-            connection.close()
-        server.close()
-
-
 def test_a_hanging_server_is_refused_within_five_seconds():
-    with silent_listener() as port:
+    with silent_server(socket.AF_INET, ("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
         message, seconds = refusal(f"postgresql://postgres@127.0.0.1:{port}/postgres")
     assert f"no answer from 127.0.0.1:{port}" in message
     assert seconds < 5
