@@ -4,5 +4,6 @@ pytest_plugins = [
     "support.report.collector",
     "steps.employees_steps",
     "steps.request_steps",
+    "steps.session_steps",
     "steps.observation_steps",
 ]

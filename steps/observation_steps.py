@@ -4,14 +4,17 @@ from pytest_bdd import parsers, then
 
 from support.sql_log import SqlLog, describe
 
+SUBJECT = r"the (?:read|request|refresh|query)"
 
-@then("no SQL was sent while the request was served")
+
+@then(parsers.re(rf"{SUBJECT} sent no SQL"))
 def _(sql_log: SqlLog):
+    """About the scenario's When: nothing reached the database, not even BEGIN."""
     sent = sql_log.during("when")
     assert sent == [], f"expected no SQL, but the When sent: {describe(sent)}"
 
 
-@then(parsers.parse("the request sent one SELECT of employee {employee_id:d}"))
+@then(parsers.re(rf"{SUBJECT} sent one SELECT of employee (?P<employee_id>\d+)"), converters={"employee_id": int})
 def _(sql_log: SqlLog, employee_id: int):
     sent = sql_log.during("when")
     selects = [entry for entry in sent if entry.verb == "SELECT" and "employees" in entry.text]

@@ -10,12 +10,14 @@ from support.sessions import ScenarioSessions
 
 @given("a Flask application whose scoped session is never removed", target_fixture="hr_app")
 def _(sessions: ScenarioSessions):
-    return create_hr_app(sessions.scoped(sessions.engine()), remove_at_teardown=False)
+    engine = sessions.engine()
+    return create_hr_app(sessions.scoped(engine), engine, remove_at_teardown=False)
 
 
 @given("a Flask application whose scoped session is removed at the end of each request", target_fixture="hr_app")
 def _(sessions: ScenarioSessions):
-    return create_hr_app(sessions.scoped(sessions.engine()), remove_at_teardown=True)
+    engine = sessions.engine()
+    return create_hr_app(sessions.scoped(engine), engine, remove_at_teardown=True)
 
 
 @given("the application holds on to the employees it has served")

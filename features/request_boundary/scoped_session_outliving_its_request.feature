@@ -21,7 +21,7 @@ Feature: A scoped session outlives its request unless it is removed
       And another connection has committed the email new@corp.example for employee 42
       When a later request on the same thread asks for employee 42
       Then the response shows the email old@corp.example
-      And no SQL was sent while the request was served
+      And the request sent no SQL
 
     Scenario: An employee nothing references any more is read again, and is fresh
       Given a Flask application whose scoped session is never removed

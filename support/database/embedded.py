@@ -13,7 +13,6 @@ killed, runs ``useradd`` and loosens permissions of parent directories when run 
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import functools
 import hashlib
@@ -33,13 +32,14 @@ from pathlib import Path
 import psutil
 from sqlalchemy.engine import URL
 
+from support.processes import die_with_parent
+
 from .server import ProviderUnavailable, ServerHandle
 
 PRODUCT_DIR = "sqlalchemy-session-spec"
 PORT = 5432  # only names the socket file: there is no TCP listener
 SUPERUSER = "postgres"
 READY_TIMEOUT = 30.0
-PR_SET_PDEATHSIG = 1
 SERVER_SETTINGS = {
     "listen_addresses": "",
     "port": str(PORT),
@@ -186,21 +186,9 @@ def _start(bin_dir: Path, data: Path, sockets: Path, log: Path, account: Account
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # pytest decides when it stops, not a terminal's Ctrl-C
-            preexec_fn=_die_with(os.getpid()),
+            preexec_fn=die_with_parent(signal.SIGQUIT),
             **account.popen_options,
         )
-
-
-def _die_with(parent_pid: int):
-    """In the child, after the change of user (which would clear it): die with SIGQUIT when the parent dies."""
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def set_parent_death_signal() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGQUIT, 0, 0, 0)
-        if os.getppid() != parent_pid:  # the parent died before the signal was armed
-            os._exit(1)
-
-    return set_parent_death_signal
 
 
 def _wait_until_ready(server: subprocess.Popen, sockets: Path, log: Path) -> None:

@@ -79,7 +79,7 @@ def _scenario_record(item: pytest.Item, scenario) -> dict:
     steps = []
     for index, step in enumerate(scenario.steps):
         ran = step_records[index] if index < len(step_records) else {"status": "not_run"}
-        sql = sql_log.for_step(index) if sql_log else []
+        sql = sql_log.for_step(index) if sql_log and ran["status"] != "not_run" else []
         steps.append(
             {
                 "keyword": step.keyword,
@@ -115,6 +115,7 @@ def _scenario_record(item: pytest.Item, scenario) -> dict:
         },
         "example": callspec.params.get("_pytest_bdd_example") if callspec else None,
         "steps": steps,
+        "teardown_sql": [{"text": e.text, "event": e.is_event} for e in sql_log.during("teardown")] if sql_log else [],
     }
 
 

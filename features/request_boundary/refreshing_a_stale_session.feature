@@ -1,0 +1,55 @@
+@request_boundary
+Feature: Refreshing what a long-lived session remembers
+  When a session must outlive a request, these are the ways to make it read the database again, and what
+  each one guarantees. Each scenario starts from the stale case: an earlier request on the thread loaded
+  employee 42, never ended its transaction, and the application still references the object, so a
+  plain read would be answered from the identity map.
+
+  Background:
+    Given employee 42 is stored with the email old@corp.example
+    And a scoped session at READ COMMITTED isolation, expire_on_commit on
+    And an earlier request on this thread has loaded employee 42
+    And the application still references employee 42
+    And another connection has committed the email new@corp.example for employee 42
+
+  Rule: Expiring the session or refreshing the object reloads it with one SELECT
+
+    Scenario: expire_all() before the read
+      When the same thread expires everything in its session and reads employee 42
+      Then the email read is new@corp.example
+      And the read sent one SELECT of employee 42
+
+    Scenario: refresh() of the object
+      When the same thread refreshes employee 42 and reads it
+      Then the email read is new@corp.example
+      And the refresh sent one SELECT of employee 42
+
+  Rule: populate_existing overwrites the object in the identity map with the row, in every spelling but one
+
+    Scenario Outline: Reading with populate_existing
+      When the same thread reads employee 42 with "<spelling>"
+      Then the email read is new@corp.example
+      And the read sent one SELECT of employee 42
+
+      Examples: Honoured by SQLAlchemy 1.4, 2.0 and 2.1
+        | spelling                                                             |
+        | Query.populate_existing()                                            |
+        | Query.execution_options(populate_existing=True)                      |
+        | Session.get(populate_existing=True)                                  |
+        | select().execution_options(populate_existing=True)                   |
+        | Session.execute(select(), execution_options={populate_existing: True}) |
+
+    @sqlalchemy:<2.1
+    Scenario: Before 2.1, Session.get() ignores populate_existing given in execution_options
+      Session.get() looked only at its own populate_existing parameter; an execution option of the same
+      name did not stop it from answering from the identity map.
+      When the same thread reads employee 42 with "Session.get(execution_options={populate_existing: True})"
+      Then the email read is old@corp.example
+      And the read sent no SQL
+
+    @sqlalchemy:>=2.1
+    Scenario: Since 2.1, Session.get() honours populate_existing given in execution_options
+      Session.get() now takes populate_existing from its execution options when the parameter is not given.
+      When the same thread reads employee 42 with "Session.get(execution_options={populate_existing: True})"
+      Then the email read is new@corp.example
+      And the read sent one SELECT of employee 42

@@ -1,0 +1,210 @@
+"""Sessions: scoped registries, what an earlier request left behind, and reads through the session."""
+
+import gc
+import threading
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm.exc import DetachedInstanceError
+
+from support import reads
+from support.models import Employee
+from support.outcome import Outcome
+from support.sessions import ScenarioSessions
+
+ISOLATION_LEVELS = {"READ COMMITTED", "REPEATABLE READ"}
+
+
+def isolation_level(text: str) -> str:
+    if text not in ISOLATION_LEVELS:
+        raise ValueError(f"isolation level {text!r}: use one of {sorted(ISOLATION_LEVELS)}")
+    return text
+
+
+isolation_level.pattern = "|".join(sorted(ISOLATION_LEVELS))
+SWITCH = {"on": True, "off": False}
+
+
+@pytest.fixture
+def request_objects() -> list:
+    """What the current request's code holds, like its local variables."""
+    return []
+
+
+@pytest.fixture
+def application_references() -> list:
+    """What the application keeps referenced after a request ends."""
+    return []
+
+
+@given(
+    parsers.parse(
+        "a scoped session at {isolation:Isolation} isolation, expire_on_commit {switch}",
+        extra_types={"Isolation": isolation_level},
+    ),
+    target_fixture="registry",
+)
+def _(sessions: ScenarioSessions, isolation: str, switch: str) -> scoped_session:
+    return sessions.scoped(sessions.engine(isolation_level=isolation), expire_on_commit=SWITCH[switch])
+
+
+@given("a scoped session", target_fixture="registry")
+def _(sessions: ScenarioSessions) -> scoped_session:
+    return sessions.scoped(sessions.engine())
+
+
+@given(parsers.parse("an earlier request on this thread has loaded employee {employee_id:d}"))
+def _(registry: scoped_session, request_objects: list, employee_id: int):
+    request_objects.append(registry().get(Employee, employee_id))
+
+
+@given("the earlier request committed its transaction")
+def _(registry: scoped_session):
+    registry().commit()
+
+
+@given("the earlier request left its transaction open")
+def _(registry: scoped_session):
+    assert registry().in_transaction(), "the earlier request has no open transaction to leave open"
+
+
+@given(parsers.parse("the application still references employee {employee_id:d}"))
+def _(request_objects: list, application_references: list, employee_id: int):
+    application_references.extend(o for o in request_objects if _identity(o) == (employee_id,))
+    request_objects.clear()
+
+
+@given(parsers.parse("nothing references employee {employee_id:d} any more"))
+def _(registry: scoped_session, request_objects: list, employee_id: int):
+    """The identity map holds objects weakly: with the last reference gone, the object leaves it."""
+    request_objects.clear()
+    gc.collect()
+    assert not _is_present(registry(), employee_id), "something still holds the employee"
+
+
+def _identity(instance) -> tuple:
+    """The primary key the Session knows the object by, read without loading anything."""
+    return inspect(instance).identity
+
+
+def _is_present(session: Session, employee_id: int) -> bool:
+    return any(_identity(o) == (employee_id,) for o in session.identity_map.values())
+
+
+@when(parsers.parse("the same thread reads employee {employee_id:d} through its scoped session"))
+def _(registry: scoped_session, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: reads.read_by_identity(registry(), employee_id))
+
+
+@when(parsers.parse("the same thread reads the email column of employee {employee_id:d}"))
+def _(registry: scoped_session, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: reads.read_column_query(registry(), employee_id))
+
+
+@when(parsers.parse("the same thread runs a SELECT of the entity for employee {employee_id:d}"))
+def _(registry: scoped_session, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: reads.read_entity_query(registry(), employee_id))
+
+
+@when(parsers.parse("the same thread expires everything in its session and reads employee {employee_id:d}"))
+def _(registry: scoped_session, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: reads.read_after_expire_all(registry(), employee_id))
+
+
+@when(parsers.parse("the same thread refreshes employee {employee_id:d} and reads it"))
+def _(registry: scoped_session, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: reads.read_after_refresh(registry(), employee_id))
+
+
+@when(parsers.parse('the same thread reads employee {employee_id:d} with "{spelling}"'))
+def _(registry: scoped_session, outcome: Outcome, employee_id: int, spelling: str):
+    read = reads.read_with(spelling)
+    outcome.attempt(lambda: read(registry(), employee_id))
+
+
+@then(parsers.parse("the email read is {email}"))
+def _(outcome: Outcome, email: str):
+    assert outcome.succeeded() == email
+
+
+# --- the registry itself ---------------------------------------------------------------------------
+
+
+@when(
+    "the registry is asked for a session twice on this thread and once on another thread", target_fixture="handed_out"
+)
+def _(registry: scoped_session) -> dict:
+    on_other_thread = []
+    worker = threading.Thread(target=lambda: on_other_thread.append(registry()))
+    worker.start()
+    worker.join()
+    return {"first": registry(), "second": registry(), "other thread": on_other_thread[0]}
+
+
+@when("this thread removes its session and asks the registry again", target_fixture="handed_out")
+def _(registry: scoped_session) -> dict:
+    before = registry()
+    registry.remove()
+    return {"before removal": before, "after removal": registry()}
+
+
+@then("both sessions on this thread are the same object")
+def _(handed_out: dict):
+    assert handed_out["first"] is handed_out["second"]
+
+
+@then("the other thread's session is a different object")
+def _(handed_out: dict):
+    assert handed_out["other thread"] is not handed_out["first"]
+
+
+@then(parsers.parse("the session after removal is a new one, with an empty identity map"))
+def _(handed_out: dict):
+    assert handed_out["after removal"] is not handed_out["before removal"]
+    assert len(handed_out["after removal"].identity_map) == 0
+
+
+@then("the removed session was closed, its objects detached")
+def _(handed_out: dict, application_references: list):
+    removed = handed_out["before removal"]
+    assert len(removed.identity_map) == 0
+    assert all(Session.object_session(o) is None for o in application_references)
+
+
+# --- a session per request, as a context manager ------------------------------------------------
+
+
+@given(
+    parsers.parse("an earlier request read employee {employee_id:d} in a session-per-request context manager"),
+    target_fixture="request_session",
+)
+def _(sessions: ScenarioSessions, request_objects: list, employee_id: int) -> Session:
+    session = sessions.maker(sessions.engine())()
+    session.__enter__()
+    request_objects.append(session.get(Employee, employee_id))
+    return session
+
+
+@given("that request committed and its context manager closed the session")
+def _(request_session: Session):
+    request_session.commit()
+    request_session.__exit__(None, None, None)
+
+
+@given("that request's context manager closed the session without a commit")
+def _(request_session: Session):
+    request_session.__exit__(None, None, None)
+
+
+@when(parsers.parse("the application reads the email of the employee {employee_id:d} object it kept"))
+def _(request_objects: list, outcome: Outcome, employee_id: int):
+    [employee] = [o for o in request_objects if _identity(o) == (employee_id,)]
+    outcome.attempt(lambda: employee.email)
+
+
+@then("the read is refused because the employee is detached from its closed session")
+def _(outcome: Outcome):
+    error = outcome.claim(DetachedInstanceError)
+    assert "is not bound to a Session" in str(error)

@@ -1,0 +1,84 @@
+"""A real FastAPI application with the session-per-request dependency, sync and async.
+
+Each request gets its own Session from a dependency that yields it and closes it afterwards, so no
+identity map survives a request. ``HR_HOLD_SERVED=1`` keeps every served employee referenced, to show
+that a held reference no longer matters once each request has its own session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Response
+from sqlalchemy import create_engine, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from support.models import Employee
+
+
+def app_from_environment() -> FastAPI:
+    url = make_url(os.environ["HR_DATABASE_URL"])
+    engine = create_engine(url)
+    async_engine = create_async_engine(url.set(drivername="postgresql+asyncpg"))
+    session_per_request = sessionmaker(bind=engine)
+    async_session_per_request = _async_maker(async_engine)
+    hold_served = os.environ.get("HR_HOLD_SERVED") == "1"
+    served: list[Employee] = []
+    app = FastAPI()
+
+    def request_session() -> Iterator[Session]:
+        with session_per_request() as session:
+            yield session
+
+    async def async_request_session() -> AsyncIterator[AsyncSession]:
+        async with async_session_per_request() as session:
+            yield session
+
+    def answer(employee: Employee | None) -> dict:
+        if employee is None:
+            raise HTTPException(404)
+        if hold_served:
+            served.append(employee)
+        return {"id": employee.id, "email": employee.email}
+
+    @app.get("/employees/{employee_id}")
+    def read_employee(employee_id: int, session: Annotated[Session, Depends(request_session)]) -> dict:
+        return answer(session.get(Employee, employee_id))
+
+    @app.get("/async/employees/{employee_id}")
+    async def read_employee_async(
+        employee_id: int, session: Annotated[AsyncSession, Depends(async_request_session)]
+    ) -> dict:
+        return answer(await session.get(Employee, employee_id))
+
+    @app.put("/employees/{employee_id}")
+    def update_employee(employee_id: int, change: dict) -> dict:
+        with engine.begin() as connection:  # the write path's own connection and transaction
+            connection.execute(update(Employee).where(Employee.id == employee_id).values(email=change["email"]))
+        return {"id": employee_id, "email": change["email"]}
+
+    @app.get("/_spec/ready")
+    def ready() -> Response:
+        return Response("ready")
+
+    @app.post("/_spec/reset")
+    async def reset_between_scenarios() -> Response:
+        """Test scaffolding, not behaviour under study: drop held objects and pooled connections."""
+        served.clear()
+        engine.dispose()
+        await async_engine.dispose()
+        return Response(status_code=204)
+
+    return app
+
+
+def _async_maker(async_engine):
+    try:
+        from sqlalchemy.ext.asyncio import async_sessionmaker  # 2.0 and later
+    except ImportError:  # 1.4
+        return sessionmaker(bind=async_engine, class_=AsyncSession)
+    return async_sessionmaker(bind=async_engine)

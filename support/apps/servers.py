@@ -1,0 +1,100 @@
+"""Real web servers in child processes, on a free loopback port, always stopped (and dead with pytest)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from support.processes import die_with_parent
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+READY_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    name: str
+    base_url: str
+    log: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=10.0)
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_command(kind: str, port: int, threads: int = 1) -> list[str]:
+    python = sys.executable
+    if kind == "gunicorn":  # the incident's server: gunicorn's threaded worker
+        return [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
+                "support.apps.flask_hr:app_from_environment()"]  # fmt: skip
+    if kind == "werkzeug":  # Flask's development server: a new thread for every request
+        return [python, "-m", "flask", "--app", "support.apps.flask_hr:app_from_environment()", "run",
+                "--host", "127.0.0.1", "--port", str(port), "--with-threads", "--no-reload",
+                "--no-debugger"]  # fmt: skip
+    if kind == "uvicorn":
+        return [python, "-m", "uvicorn", "--factory", "support.apps.fastapi_hr:app_from_environment",
+                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    raise ValueError(f"unknown server kind {kind!r}")
+
+
+@contextmanager
+def running_server(kind: str, environment: dict[str, str], threads: int = 1) -> Iterator[RunningServer]:
+    port = free_loopback_port()
+    log = Path(tempfile.mkstemp(prefix=f"spec-{kind}-", suffix=".log")[1])
+    with open(log, "wb") as log_file:
+        process = subprocess.Popen(
+            server_command(kind, port, threads),
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **environment},
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent(signal.SIGTERM),
+        )
+    server = RunningServer(kind, f"http://127.0.0.1:{port}", log)
+    try:
+        _wait_until_serving(process, server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        with suppress(OSError):
+            log.unlink()
+
+
+def _wait_until_serving(process: subprocess.Popen, server: RunningServer) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited at start: {_tail(server.log)}")
+        with suppress(httpx.HTTPError):
+            if httpx.get(f"{server.base_url}/_spec/ready", timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{server.name} did not serve within {READY_TIMEOUT:.0f} s: {_tail(server.log)}")
+
+
+def _tail(log: Path) -> str:
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"

@@ -1,0 +1,26 @@
+"""Child processes that cannot outlive the process that started them."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(death_signal: int = signal.SIGQUIT):
+    """A ``preexec_fn``: the child gets ``death_signal`` when its parent dies, even by SIGKILL.
+
+    Set in the child after any change of user (which would clear it); the parent is the forking
+    thread, so start children from the main thread.
+    """
+    parent_pid = os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def arm() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, death_signal, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return arm
