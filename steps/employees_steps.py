@@ -14,3 +14,8 @@ def _(observer: Observer, employee_id: int, email: str):
 def _(observer: Observer, employee_id: int, email: str):
     """The write path of the incident: its own connection, its own committed transaction."""
     observer.commit_employee_email(employee_id, email)
+
+
+@given(parsers.parse("employees {first:d} to {last:d} are stored"))
+def _(observer: Observer, first: int, last: int):
+    observer.store_employees(range(first, last + 1))

@@ -2,6 +2,8 @@
 
 from pytest_bdd import parsers, then
 
+from support.observer import Observer
+from support.outcome import Outcome
 from support.sql_log import SqlLog, describe
 
 SUBJECT = r"the (?:read|request|refresh|query)"
@@ -26,3 +28,10 @@ def _values(parameters) -> list:
     if isinstance(parameters, dict):
         return list(parameters.values())
     return list(parameters or ())
+
+
+@then(parsers.parse("another connection sees the application's connection {state}"))
+def _(observer: Observer, outcome: Outcome, state: str):
+    """pg_stat_activity, read by the observer: the state of every connection but the harness's own."""
+    outcome.succeeded()
+    assert [row[0] for row in observer.sessions_of_the_scenario()] == [state]

@@ -1,23 +1,31 @@
 """Web requests served by a real application, and the threads that serve them."""
 
+import threading
+
 import pytest
 from pytest_bdd import given, parsers, then, when
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from support.apps.flask_hr import create_hr_app
 from support.outcome import Outcome
 from support.sessions import ScenarioSessions
 
-
-@given("a Flask application whose scoped session is never removed", target_fixture="hr_app")
-def _(sessions: ScenarioSessions):
-    engine = sessions.engine()
-    return create_hr_app(sessions.scoped(engine), engine, remove_at_teardown=False)
+POOL_WAIT = 1  # seconds a request waits for a pooled connection
 
 
-@given("a Flask application whose scoped session is removed at the end of each request", target_fixture="hr_app")
-def _(sessions: ScenarioSessions):
-    engine = sessions.engine()
-    return create_hr_app(sessions.scoped(engine), engine, remove_at_teardown=True)
+@given(
+    parsers.re(
+        r"a Flask application whose scoped session is (?P<lifetime>never removed|removed at the end of each request)"
+        r"(?:, with a pool of (?P<pool_size>\d+) connections)?"
+    ),
+    target_fixture="hr_app",
+)
+def _(sessions: ScenarioSessions, lifetime: str, pool_size: str | None):
+    pool = {"pool_size": int(pool_size), "max_overflow": 0, "pool_timeout": POOL_WAIT} if pool_size else {}
+    engine = sessions.engine(**pool)
+    app = create_hr_app(sessions.scoped(engine), engine, remove_at_teardown=lifetime != "never removed")
+    app.config["PROPAGATE_EXCEPTIONS"] = True  # an error in a request reaches the scenario, not a 500 page
+    return app
 
 
 @given("the application holds on to the employees it has served")
@@ -26,10 +34,48 @@ def _(hr_app):
     hr_app.config["HOLD_SERVED"] = True
 
 
+@given("the application lets go of the employees it has served")
+def _(hr_app):
+    """The default: nothing outside the session references a served employee after its request."""
+    assert hr_app.config["HOLD_SERVED"] is False
+
+
 @given(parsers.parse("employee {employee_id:d} has been served by a request"))
 def _(hr_app, employee_id: int):
     response = hr_app.test_client().get(f"/employees/{employee_id}")
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def server_threads():
+    """Threads that stay alive after serving, as a server's thread pool does; released at teardown."""
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+    yield threads, release
+    release.set()
+    for thread in threads:
+        thread.join(10)
+
+
+@given(parsers.parse("{count:d} other server threads have each served a request for employee {employee_id:d}"))
+def _(hr_app, server_threads, count: int, employee_id: int):
+    threads, release = server_threads
+    served = threading.Barrier(count + 1)
+    failures = []
+
+    def serve_then_idle():
+        try:
+            hr_app.test_client().get(f"/employees/{employee_id}")
+        except Exception as error:
+            failures.append(error)
+        served.wait()
+        release.wait()
+
+    for _ in range(count):
+        threads.append(threading.Thread(target=serve_then_idle, daemon=True))
+        threads[-1].start()
+    served.wait(30)
+    assert not failures, failures
 
 
 @when(parsers.parse("a later request on the same thread asks for employee {employee_id:d}"))
@@ -37,11 +83,61 @@ def _(hr_app, outcome: Outcome, employee_id: int):
     outcome.attempt(lambda: hr_app.test_client().get(f"/employees/{employee_id}"))
 
 
+@when(parsers.parse("a request for employee {employee_id:d} is served"))
+def _(hr_app, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: hr_app.test_client().get(f"/employees/{employee_id}"))
+
+
+@when(parsers.parse("another server thread serves a request for employee {employee_id:d}"))
+def _(hr_app, outcome: Outcome, employee_id: int):
+    def on_a_new_thread():
+        answer = {}
+
+        def serve():
+            try:
+                answer["response"] = hr_app.test_client().get(f"/employees/{employee_id}")
+            except Exception as error:
+                answer["error"] = error
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        thread.join(30)
+        if "error" in answer:
+            raise answer["error"]
+        return answer["response"]
+
+    outcome.attempt(on_a_new_thread)
+
+
+@when(parsers.parse("this thread serves one request for each of employees {first:d} to {last:d}"))
+def _(hr_app, outcome: Outcome, first: int, last: int):
+    client = hr_app.test_client()
+    outcome.attempt(lambda: [client.get(f"/employees/{n}").status_code for n in range(first, last + 1)])
+
+
 @then(parsers.parse("the response shows the email {email}"))
 def _(outcome: Outcome, email: str):
     response = outcome.succeeded()
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["email"] == email
+
+
+@then(parsers.parse("the request fails because the pool of {size:d} connections stayed exhausted"))
+def _(outcome: Outcome, size: int):
+    error = outcome.claim(PoolTimeout)
+    assert f"QueuePool limit of size {size} overflow 0 reached" in str(error)
+
+
+@then(parsers.parse("the application's pool has {count:d} connections checked out"))
+def _(hr_app, outcome: Outcome, count: int):
+    outcome.succeeded()
+    assert hr_app.config["ENGINE"].pool.checkedout() == count
+
+
+@then(parsers.parse("this thread's session holds {count:d} objects in its identity map"))
+def _(hr_app, outcome: Outcome, count: int):
+    assert all(status == 200 for status in outcome.succeeded())
+    assert len(hr_app.config["SESSION_REGISTRY"]().identity_map) == count
 
 
 @pytest.fixture

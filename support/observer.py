@@ -27,6 +27,12 @@ class Observer:
             {"id": employee_id, "name": f"{name} {employee_id}", "email": email},
         )
 
+    def store_employees(self, employee_ids) -> None:
+        self.connection.execute(
+            text("INSERT INTO employees (id, name, email) VALUES (:id, :name, :email)"),
+            [{"id": n, "name": f"Employee {n}", "email": f"employee{n}@corp.example"} for n in employee_ids],
+        )
+
     def commit_employee_email(self, employee_id: int, email: str) -> None:
         """Another application (or another request's connection) changes the row and commits."""
         updated = self.connection.execute(

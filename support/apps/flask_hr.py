@@ -24,7 +24,7 @@ from support.models import Employee
 
 def create_hr_app(Session: scoped_session, engine: Engine, *, remove_at_teardown: bool) -> Flask:
     app = Flask("hr")
-    app.config.update(HOLD_SERVED=False, SERVED_EMPLOYEES=[])
+    app.config.update(HOLD_SERVED=False, SERVED_EMPLOYEES=[], SESSION_REGISTRY=Session, ENGINE=engine)
     sent = threading.local()  # the statements this thread sent for its current request
 
     @event.listens_for(engine, "before_cursor_execute")
