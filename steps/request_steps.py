@@ -7,6 +7,8 @@ from pytest_bdd import given, parsers, then, when
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from support.apps.flask_hr import create_hr_app
+from support.apps.load import update_then_read_pairs
+from support.apps.servers import RunningServer, ServerRegistry
 from support.outcome import Outcome
 from support.sessions import ScenarioSessions
 
@@ -143,3 +145,112 @@ def _(hr_app, outcome: Outcome, count: int):
 @pytest.fixture
 def hr_app():
     raise pytest.UsageError("no application yet: start the scenario with 'Given a Flask application ...'")
+
+
+# --- real servers over HTTP ------------------------------------------------------------------------
+
+YES_NO = {"yes": True, "no": False}
+SETTINGS = {
+    "scoped session removed at teardown": "remove_at_teardown",
+    "application holds served employees": "hold_served",
+}
+
+
+@pytest.fixture(scope="session")
+def web_servers(spec_database):
+    registry = ServerRegistry(spec_database.url.render_as_string(hide_password=False))
+    yield registry
+    registry.close()
+
+
+def _configuration(datatable) -> dict[str, bool]:
+    configuration = {}
+    for setting, value in datatable:
+        if setting not in SETTINGS or value not in YES_NO:
+            raise ValueError(f"unknown setting row {setting!r} | {value!r}: use {sorted(SETTINGS)} with yes or no")
+        configuration[SETTINGS[setting]] = YES_NO[value]
+    return configuration
+
+
+@given(
+    parsers.parse("the HR application is served over HTTP by gunicorn with --threads {threads:d}:"),
+    target_fixture="web_server",
+)
+def _(web_servers: ServerRegistry, database, datatable, threads: int) -> RunningServer:
+    """gunicorn's threaded worker (gthread), one worker process, on a free loopback port."""
+    return web_servers.serving("gunicorn", threads, **_configuration(datatable))
+
+
+@given(
+    "the HR application is served over HTTP by Flask's development server, a new thread per request:",
+    target_fixture="web_server",
+)
+def _(web_servers: ServerRegistry, database, datatable) -> RunningServer:
+    return web_servers.serving("werkzeug", **_configuration(datatable))
+
+
+@given(
+    "the HR application is served over HTTP by uvicorn, with a session per request from a FastAPI dependency:",
+    target_fixture="web_server",
+)
+def _(web_servers: ServerRegistry, database, datatable) -> RunningServer:
+    return web_servers.serving("uvicorn", **_configuration(datatable))
+
+
+@given(parsers.parse("employee {employee_id:d} has been read over HTTP"))
+def _(web_server: RunningServer, employee_id: int):
+    with web_server.client() as http:
+        http.get(f"/employees/{employee_id}").raise_for_status()
+
+
+@given(parsers.parse("the email of employee {employee_id:d} has been updated to {email} over HTTP"))
+def _(web_server: RunningServer, employee_id: int, email: str):
+    with web_server.client() as http:
+        http.put(f"/employees/{employee_id}", json={"email": email}).raise_for_status()
+
+
+@when(parsers.re(r"employee (?P<employee_id>\d+) is read over HTTP(?P<flavour> through the async dependency)?"))
+def _(web_server: RunningServer, outcome: Outcome, employee_id: str, flavour: str | None):
+    path = f"{'/async' if flavour else ''}/employees/{employee_id}"
+
+    def read():
+        with web_server.client() as http:
+            return http.get(path).raise_for_status().json()
+
+    outcome.attempt(read)
+
+
+@when(parsers.parse("{clients:d} clients each update and then read their own employee {rounds:d} times, all at once"))
+def _(web_server: RunningServer, outcome: Outcome, clients: int, rounds: int):
+    outcome.attempt(lambda: update_then_read_pairs(web_server, list(range(100, 100 + clients)), rounds))
+
+
+@then(parsers.parse("the HTTP response shows the email {email}"))
+def _(outcome: Outcome, email: str):
+    assert outcome.succeeded()["email"] == email
+
+
+@then("the application reports no SQL for that read")
+def _(outcome: Outcome):
+    """The application lists the statements it sent while serving the request."""
+    assert outcome.succeeded()["sql"] == []
+
+
+@then("the application reports one SELECT for that read")
+def _(outcome: Outcome):
+    assert outcome.succeeded()["sql"] == ["SELECT"]
+
+
+@then(parsers.parse("more than half of the {pairs:d} reads were stale"))
+def _(outcome: Outcome, pairs: int):
+    result = outcome.succeeded()
+    assert result.pairs == pairs
+    assert result.stale_reads > pairs / 2, f"{result.stale_reads} of {pairs} reads were stale"
+    assert result.server_threads_seen > 1, "the reads were not spread over several server threads"
+
+
+@then(parsers.parse("none of the {pairs:d} reads was stale"))
+def _(outcome: Outcome, pairs: int):
+    result = outcome.succeeded()
+    assert result.pairs == pairs
+    assert result.stale_reads == 0, f"{result.stale_reads} of {pairs} reads were stale"

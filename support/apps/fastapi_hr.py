@@ -5,8 +5,6 @@ identity map survives a request. ``HR_HOLD_SERVED=1`` keeps every served employe
 that a held reference no longer matters once each request has its own session.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated

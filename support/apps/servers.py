@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +98,25 @@ def _wait_until_serving(process: subprocess.Popen, server: RunningServer) -> Non
 def _tail(log: Path) -> str:
     lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
     return lines[-1] if lines else "no output"
+
+
+class ServerRegistry:
+    """Servers started once per configuration for the whole run, and all stopped at its end."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self._running: dict[tuple, RunningServer] = {}
+        self._lifetime = ExitStack()
+
+    def serving(self, kind: str, threads: int = 1, **configuration: bool) -> RunningServer:
+        key = (kind, threads, tuple(sorted(configuration.items())))
+        if key not in self._running:
+            environment = {"HR_DATABASE_URL": self.database_url}
+            environment.update({f"HR_{name.upper()}": "1" if on else "0" for name, on in configuration.items()})
+            self._running[key] = self._lifetime.enter_context(running_server(kind, environment, threads))
+        server = self._running[key]
+        httpx.post(f"{server.base_url}/_spec/reset", timeout=10.0).raise_for_status()
+        return server
+
+    def close(self) -> None:
+        self._lifetime.close()
