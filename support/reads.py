@@ -22,6 +22,7 @@ def _by_id(employee_id: int):
 
 # The spellings of "reload the row even though the identity map has the object" (populate_existing).
 POPULATE_EXISTING_SPELLINGS: dict[str, Read] = {
+    "Session.get()": lambda s, i: s.get(Employee, i).email,  # the baseline: no populate_existing at all
     "Query.populate_existing()": lambda s, i: s.query(Employee).populate_existing().filter_by(id=i).one().email,
     "Query.execution_options(populate_existing=True)": lambda s, i: (
         s.query(Employee).execution_options(populate_existing=True).filter_by(id=i).one().email

@@ -17,8 +17,10 @@ import pytest
 from support import guards, versions
 
 RECORD = "spec_scenario"
+REFUSED = "spec_refused"  # a guard refused the scenario before any step ran
 STEP_RECORDS = pytest.StashKey[list]()
-WORST_FIRST = ("collection_error", "failed", "passed", "not_applicable", "skipped")
+# When phases disagree, the status that says more wins: a skipped setup outranks the default "passed".
+WORST_FIRST = ("collection_error", "failed", "not_applicable", "skipped", "passed")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,6 +66,10 @@ def _finish_step(node: pytest.Item, status: str, error: str | None = None) -> No
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
     report = yield
+    from support.pytest_plugin import SETUP_PROBLEM
+
+    if report.when == "setup" and report.failed and SETUP_PROBLEM in item.stash:
+        report.user_properties.append((REFUSED, item.stash[SETUP_PROBLEM]))
     if report.when == "teardown" and item.config.getoption("spec_results"):
         scenario = guards.scenario_of(item)
         if scenario is not None:
@@ -156,20 +162,16 @@ class ResultsWriter:
 
 
 def _phase_status(report) -> tuple[str | None, str | None]:
+    refusal = next((value for name, value in report.user_properties if name == REFUSED), None)
+    if refusal:
+        return "collection_error", refusal
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         reason = reason.removeprefix("Skipped: ")
         return ("not_applicable" if reason.startswith(versions.NOT_APPLICABLE) else "skipped"), reason
     if report.failed:
-        text = getattr(report, "longreprtext", "") or str(report.longrepr)
-        if report.when == "setup" and not _has_traceback(report):
-            return "collection_error", text  # refused by a guard before any step ran
-        return "failed", text
+        return "failed", getattr(report, "longreprtext", "") or str(report.longrepr)
     return None, None
-
-
-def _has_traceback(report) -> bool:
-    return hasattr(report.longrepr, "reprtraceback")
 
 
 def run_facts(config: pytest.Config, started: float) -> dict:
