@@ -78,9 +78,10 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 
 def _scenario_record(item: pytest.Item, scenario) -> dict:
-    from support.pytest_plugin import SCENARIO_SQL_LOG
+    from support.pytest_plugin import SCENARIO_OUTCOME, SCENARIO_SQL_LOG
 
     sql_log = item.stash.get(SCENARIO_SQL_LOG, None)
+    outcome = item.stash.get(SCENARIO_OUTCOME, None)
     step_records = item.stash.get(STEP_RECORDS, [])
     steps = []
     for index, step in enumerate(scenario.steps):
@@ -121,6 +122,7 @@ def _scenario_record(item: pytest.Item, scenario) -> dict:
         },
         "example": callspec.params.get("_pytest_bdd_example") if callspec else None,
         "steps": steps,
+        "when_result": repr(outcome.result)[:500] if outcome and outcome.attempted and not outcome.error else None,
         "teardown_sql": [{"text": e.text, "event": e.is_event} for e in sql_log.during("teardown")] if sql_log else [],
     }
 
