@@ -6,4 +6,6 @@ pytest_plugins = [
     "steps.request_steps",
     "steps.session_steps",
     "steps.observation_steps",
+    "steps.parents_and_children_steps",
+    "steps.mapping_steps",
 ]

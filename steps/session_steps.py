@@ -5,12 +5,12 @@ import threading
 
 import pytest
 from pytest_bdd import given, parsers, then, when
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.exc import DetachedInstanceError
 
 from support import reads
-from support.models import Employee
+from support.models import Employee, User
 from support.outcome import Outcome
 from support.sessions import ScenarioSessions
 
@@ -208,3 +208,31 @@ def _(request_objects: list, outcome: Outcome, employee_id: int):
 def _(outcome: Outcome):
     error = outcome.claim(DetachedInstanceError)
     assert "is not bound to a Session" in str(error)
+
+
+# --- autoflush ---------------------------------------------------------------------------------------
+
+
+@given(parsers.parse("the session holds a pending new user {user_id:d}"))
+def _(session: Session, user_id: int):
+    session.add(User(id=user_id, name=f"User {user_id}"))
+
+
+@when("the session runs an ORM query for all users")
+def _(session: Session, outcome: Outcome):
+    outcome.attempt(lambda: len(session.execute(select(User)).all()))
+
+
+@when(parsers.parse('the session runs the textual query "{sql}"'))
+def _(session: Session, outcome: Outcome, sql: str):
+    outcome.attempt(lambda: session.execute(text(sql)).scalar_one())
+
+
+@when("the session runs a Core query on the users table")
+def _(session: Session, outcome: Outcome):
+    outcome.attempt(lambda: len(session.execute(select(User.__table__)).all()))
+
+
+@then(parsers.parse("the query counted {count:d} users"))
+def _(outcome: Outcome, count: int):
+    assert outcome.succeeded() == count

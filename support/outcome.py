@@ -25,6 +25,7 @@ class Outcome:
     claimed: bool = False
 
     def attempt(self, action: Callable[[], Any]) -> Any:
+        """Run the When's action, recording its result or its error."""
         self.attempted = True
         try:
             self.result = action()

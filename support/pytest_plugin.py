@@ -16,6 +16,7 @@ from support.observer import Observer
 from support.outcome import Outcome
 from support.sessions import ScenarioSessions
 from support.sql_log import SqlLog
+from support.warnings_log import WarningsLog
 
 SERVER = pytest.StashKey[ServerHandle]()
 SERVER_LIFETIME = pytest.StashKey[ExitStack]()
@@ -23,6 +24,7 @@ PASSED_OVER = pytest.StashKey[tuple]()
 SETUP_PROBLEM = pytest.StashKey[str]()
 SCENARIO_SQL_LOG = pytest.StashKey[SqlLog]()
 SCENARIO_OUTCOME = pytest.StashKey[Outcome]()
+SCENARIO_WARNINGS = pytest.StashKey[WarningsLog]()
 STEP_FAILED = pytest.StashKey[bool]()
 
 
@@ -162,13 +164,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_bdd_before_scenario(request, feature, scenario) -> None:
     request.node.stash.setdefault(SCENARIO_SQL_LOG, SqlLog())
+    request.node.stash.setdefault(SCENARIO_WARNINGS, WarningsLog())
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
-    request.node.stash[SCENARIO_SQL_LOG].enter_step(step.type)
+    sql_log = request.node.stash[SCENARIO_SQL_LOG]
+    sql_log.enter_step(step.type)
+    request.node.stash[SCENARIO_WARNINGS].start_step(sql_log.current_step)
+
+
+def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args) -> None:
+    request.node.stash[SCENARIO_WARNINGS].end_step()
 
 
 def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception) -> None:
+    request.node.stash[SCENARIO_WARNINGS].end_step()
     request.node.stash[STEP_FAILED] = True
 
 
@@ -222,6 +232,12 @@ def observer(database: SpecDatabase, observer_connection) -> Observer:
 def sql_log(request: pytest.FixtureRequest) -> SqlLog:
     """What the scenario sent, by step (the log exists from the first step on)."""
     return request.node.stash.setdefault(SCENARIO_SQL_LOG, SqlLog())
+
+
+@pytest.fixture
+def warnings_log(request: pytest.FixtureRequest) -> WarningsLog:
+    """Every warning the scenario's steps issued so far, by step."""
+    return request.node.stash.setdefault(SCENARIO_WARNINGS, WarningsLog())
 
 
 @pytest.fixture

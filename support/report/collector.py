@@ -78,10 +78,11 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 
 def _scenario_record(item: pytest.Item, scenario) -> dict:
-    from support.pytest_plugin import SCENARIO_OUTCOME, SCENARIO_SQL_LOG
+    from support.pytest_plugin import SCENARIO_OUTCOME, SCENARIO_SQL_LOG, SCENARIO_WARNINGS
 
     sql_log = item.stash.get(SCENARIO_SQL_LOG, None)
     outcome = item.stash.get(SCENARIO_OUTCOME, None)
+    warnings_log = item.stash.get(SCENARIO_WARNINGS, None)
     step_records = item.stash.get(STEP_RECORDS, [])
     steps = []
     for index, step in enumerate(scenario.steps):
@@ -100,6 +101,11 @@ def _scenario_record(item: pytest.Item, scenario) -> dict:
                 "duration": ran.get("duration"),
                 "error": ran.get("error"),
                 "sql": [{"text": entry.text, "event": entry.is_event} for entry in sql],
+                "warnings": [
+                    {"category": w.category, "message": w.message}
+                    for w in (warnings_log.entries if warnings_log else [])
+                    if w.step == index
+                ],
             }
         )
     feature = scenario.feature

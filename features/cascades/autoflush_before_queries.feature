@@ -1,0 +1,54 @@
+@cascades
+Feature: Autoflush before queries
+  With autoflush on (the default), the Session flushes its pending changes before it runs a query, so
+  the query sees them. Before 2.1 it did so only for statements that involve ORM entities; a textual
+  statement or a Core statement on a Table ran without flushing, and did not see pending objects.
+  SQLAlchemy 2.1 made autoflush unconditional: every statement executed through the Session flushes first.
+
+  Background:
+    Given user 1 is stored
+    And a session has loaded user 1
+    And the session holds a pending new user 2
+
+  Rule: An ORM query flushes pending changes first, on every version
+
+    Scenario: Querying the mapped class
+      When the session runs an ORM query for all users
+      Then the query sent these statements, in order:
+        | INSERT | users |
+        | SELECT | users |
+      And the query counted 2 users
+
+  Rule: Before 2.1, textual and Core statements run without flushing
+
+    @sqlalchemy:<2.1
+    Scenario: Before 2.1, a textual query does not see the pending user
+      When the session runs the textual query "SELECT count(*) FROM users"
+      Then the query sent these statements, in order:
+        | SELECT | users |
+      And the query counted 1 users
+
+    @sqlalchemy:<2.1
+    Scenario: Before 2.1, a Core query on the table does not see the pending user
+      When the session runs a Core query on the users table
+      Then the query sent these statements, in order:
+        | SELECT | users |
+      And the query counted 1 users
+
+  Rule: Since 2.1, every statement executed through the Session flushes first
+
+    @sqlalchemy:>=2.1
+    Scenario: Since 2.1, a textual query flushes and sees the pending user
+      When the session runs the textual query "SELECT count(*) FROM users"
+      Then the query sent these statements, in order:
+        | INSERT | users |
+        | SELECT | users |
+      And the query counted 2 users
+
+    @sqlalchemy:>=2.1
+    Scenario: Since 2.1, a Core query on the table flushes and sees the pending user
+      When the session runs a Core query on the users table
+      Then the query sent these statements, in order:
+        | INSERT | users |
+        | SELECT | users |
+      And the query counted 2 users
