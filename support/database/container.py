@@ -1,16 +1,19 @@
 """The container provider: testcontainers' PostgresContainer, when a Docker engine answers.
 
-Detection talks to the engine's API directly with a hard timeout, so an absent, refusing or hanging
-engine costs at most that timeout. testcontainers and the Docker SDK are imported only when used.
+The engine is looked for where testcontainers looks (``tc.host`` in ~/.testcontainers.properties,
+DOCKER_HOST, the current docker context, else the default socket), and asked through the Docker SDK
+in a worker thread, so an absent, refusing or hanging engine costs at most the timeout. testcontainers
+and the Docker SDK are imported only when there is an engine to ask.
 """
 
 from __future__ import annotations
 
 import os
-import socket
+import secrets
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from urllib.parse import urlparse
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -18,72 +21,123 @@ from sqlalchemy.pool import NullPool
 
 from .server import ProviderUnavailable, ServerHandle
 
-PINNED_IMAGE = "postgres:16.4-alpine"  # a fixed tag, never latest
-PULL_HINT = f"docker pull {PINNED_IMAGE}"
+PINNED_IMAGE = "postgres:18.6-alpine"  # a fixed tag, never latest; the embedded server's major version
+DEFAULT_ENGINE = "unix:///var/run/docker.sock"
+OR_EMBEDDED = "or use --db=embedded"
 
 
-def _engine_address() -> tuple[int, object, str]:
-    """(address family, address, description) of the Docker engine named by DOCKER_HOST or the default socket."""
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    parsed = urlparse(host)
-    if parsed.scheme == "unix":
-        return socket.AF_UNIX, parsed.path, parsed.path
-    if parsed.scheme in ("tcp", "http"):
-        return socket.AF_INET, (parsed.hostname, parsed.port or 2375), f"{parsed.hostname}:{parsed.port or 2375}"
-    raise ProviderUnavailable(f"DOCKER_HOST={host} is not a unix:// or tcp:// address: fix or unset DOCKER_HOST")
+def engine_address() -> str:
+    """The Docker engine testcontainers would use, as a DOCKER_HOST-style address."""
+    home = Path.home()
+    docker_config = Path(os.environ.get("DOCKER_CONFIG") or home / ".docker") / "config.json"
+    configured = (
+        os.environ.get("DOCKER_HOST")
+        or os.environ.get("DOCKER_CONTEXT")
+        or (home / ".testcontainers.properties").exists()
+        or docker_config.exists()
+    )
+    if not configured:  # the common case: no need to import testcontainers to know
+        return DEFAULT_ENGINE
+    from testcontainers.core.docker_client import get_docker_host
+
+    return get_docker_host() or DEFAULT_ENGINE
 
 
-def _api_get(path: str, timeout: float) -> int:
-    """HTTP status of a GET on the engine's API; raises OSError on no answer within ``timeout`` overall."""
-    family, address, _ = _engine_address()
-    with socket.socket(family, socket.SOCK_STREAM) as connection:
-        connection.settimeout(timeout)
-        connection.connect(address)
-        connection.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
-        status_line = connection.recv(64).split(b"\r\n", 1)[0].decode(errors="replace")
-    parts = status_line.split()
-    if len(parts) < 2 or not parts[1].isdigit():
-        raise OSError(f"not a Docker engine answer: {status_line!r}")
-    return int(parts[1])
+def _one_line(error: BaseException, limit: int = 200) -> str:
+    words = " ".join(str(error).split()) or type(error).__name__
+    return words if len(words) <= limit else words[: limit - 3] + "..."
 
 
 def docker_unavailable_reason(timeout: float = 2.0, image: str = PINNED_IMAGE) -> str | None:
-    """None when a Docker engine answers a ping within ``timeout``; else one line saying why not."""
+    """None when a Docker engine answers within ``timeout`` s and has ``image`` or can pull it; else one line why."""
     try:
-        _, _, where = _engine_address()
-    except ProviderUnavailable as unusable:
-        return str(unusable)
+        address = engine_address()
+    except Exception as error:  # an unreadable docker or testcontainers configuration
+        return f"cannot tell where Docker is ({_one_line(error)}): fix the docker configuration, {OR_EMBEDDED}"
+    if address.startswith("unix://") and not Path(address.removeprefix("unix://")).exists():
+        return f"no Docker engine ({address.removeprefix('unix://')} does not exist): start Docker, {OR_EMBEDDED}"
+    import docker  # imported before the clock starts: the timeout is for the engine, not for Python
+
+    progress = {"stage": "ping"}
+    outcome: dict[str, str | None] = {}
+
+    def ask() -> None:
+        try:
+            outcome["reason"] = _ask_engine(docker, address, timeout, image, progress)
+        except Exception as error:
+            if progress["stage"] == "ping":
+                fix = f"start it or fix DOCKER_HOST, {OR_EMBEDDED}"
+                outcome["reason"] = f"no Docker engine answers at {address} ({_one_line(error)}): {fix}"
+            else:
+                problem = f"the Docker engine could not look up {image} ({_one_line(error)})"
+                outcome["reason"] = f"{problem}: check the engine, {OR_EMBEDDED}"
+
+    worker = threading.Thread(target=ask, name="docker-ping", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():  # left to end on its own socket timeout
+        if progress["stage"] == "ping":
+            return f"no answer from a Docker engine at {address} within {timeout:g} s: start it, {OR_EMBEDDED}"
+        return (
+            f"{image} is not present and the registry did not answer within {timeout:g} s: "
+            f"run docker pull {image}, {OR_EMBEDDED}"
+        )
+    return outcome["reason"]
+
+
+def _ask_engine(docker, address: str, timeout: float, image: str, progress: dict[str, str]) -> str | None:
+    environment = {**os.environ, "DOCKER_HOST": address}  # as testcontainers sets it before docker.from_env()
+    # the client's own socket timeout outlasts the caller's deadline, so the deadline speaks first
+    client = docker.from_env(environment=environment, timeout=timeout + 1, use_ssh_client=address.startswith("ssh://"))
     try:
-        if _api_get("/_ping", timeout) != 200:
-            return f"the Docker engine at {where} did not answer its ping with OK: check that it is healthy"
-    except TimeoutError:
-        return f"no answer from a Docker engine at {where} within {timeout:g} s: start it, or use --db=embedded"
-    except FileNotFoundError:
-        return f"no Docker engine ({where} does not exist): start Docker, or use --db=embedded"
-    except OSError as error:
-        return f"no Docker engine at {where} ({error.strerror or error}): start Docker, or use --db=embedded"
-    return None
+        client.ping()
+        progress["stage"] = "image"
+        try:
+            client.images.get(image)
+            return None
+        except docker.errors.NotFound:
+            pass
+        try:
+            client.api.inspect_distribution(image)  # asks the registry, through the engine
+            return None  # pullable: testcontainers pulls it at start
+        except docker.errors.APIError as error:
+            fix = "fix the tag or the registry access"
+            return f"{image} is not present and cannot be pulled ({_one_line(error)}): {fix}, {OR_EMBEDDED}"
+    finally:
+        client.close()
 
 
 @contextmanager
 def serve_container(image: str = PINNED_IMAGE, timeout: float = 2.0) -> Iterator[ServerHandle]:
+    """A PostgreSQL container for the block, stopped at its end; ProviderUnavailable when Docker cannot serve."""
     reason = docker_unavailable_reason(timeout, image)
     if reason:
         raise ProviderUnavailable(reason)
-    from testcontainers.postgres import PostgresContainer
-
-    container = PostgresContainer(image, driver="psycopg2")
     try:
+        from testcontainers.community.postgres import PostgresContainer
+    except ImportError:  # testcontainers before the community namespace
+        from testcontainers.postgres import PostgresContainer
+
+    password = secrets.token_hex(16)  # the port is published on the host: not the well-known default
+    container = None
+    try:
+        container = PostgresContainer(image, username="spec", password=password, dbname="postgres", driver="psycopg2")
         container.start()
-    except Exception as error:  # a missing, unpullable image or a refused start: one line, with the fix
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise ProviderUnavailable(f"could not start {image}: {first_line} (try: {PULL_HINT})") from None
+    except Exception as error:  # a refused pull or start: one line, with the fix
+        if container is not None:
+            with suppress(Exception):
+                container.stop()
+        problem = _one_line(error).replace(password, "***")
+        fix = f"check that docker run {image} works, {OR_EMBEDDED}"
+        raise ProviderUnavailable(f"could not start {image} ({problem}): {fix}") from None
     try:
         url = make_url(container.get_connection_url())
-        engine = create_engine(url, poolclass=NullPool)
-        with engine.connect() as connection:
-            version = connection.execute(text("SHOW server_version")).scalar_one().split()[0]
-        engine.dispose()
+        engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+        try:
+            with engine.connect() as connection:
+                version = connection.execute(text("SHOW server_version")).scalar().split()[0]
+        finally:
+            engine.dispose()
         yield ServerHandle("container", url, version, f"image {image}, {url.host}:{url.port}")
     finally:
         container.stop()

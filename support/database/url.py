@@ -1,83 +1,177 @@
 """The url provider: an existing PostgreSQL server, given by URL.
 
 The URL's own database is only ever connected to, to create and later drop the suite's own database
-beside it. Every refusal is one line naming the fix, within the connect timeout; a password never
-appears in it.
+beside it. Every refusal is one line naming the fix, given within the timeout; no output shows a password.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import getpass
+import re
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
 from .server import ProviderUnavailable, ServerHandle
 
-CONNECT_TIMEOUT = 4  # seconds; libpq applies it to the whole connection attempt
+TIMEOUT = 5.0  # seconds for the whole check, however many addresses a host name has
 EXAMPLE = "postgresql://user@host:5432/postgres"
+GIVE_ONE = f"give a URL like {EXAMPLE}"
 POSTGRESQL_SCHEMES = {"postgresql", "postgres"}
+# URL parameters the suite can pass on to asyncpg too (see own_database.as_async_url); others are refused
+CARRIED_PARAMETERS = {"host", "port", "user", "password", "sslmode", "connect_timeout", "application_name"}
 
+# libpq's words for "nothing there to talk to"
+UNREACHABLE = (
+    "connection refused",
+    "could not translate host name",
+    "no route to host",
+    "network is unreachable",
+    "cannot assign requested address",
+    "no such file or directory",  # a unix socket that is not there
+)
 
-def safe(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+T = TypeVar("T")
 
 
 def parse_server_url(url_text: str) -> URL:
-    """The URL with the psycopg2 driver named; refuses what is not a PostgreSQL URL."""
+    """The URL with the psycopg2 driver named (database ``postgres`` if none); refuses what is not a PostgreSQL URL."""
     try:
-        url = make_url(url_text)
-    except (ArgumentError, ValueError):
-        raise ProviderUnavailable(f"--db-url is not a database URL: give one like {EXAMPLE}") from None
+        url = make_url(url_text.strip())
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise ProviderUnavailable(f"the database URL is malformed: {GIVE_ONE}") from None
     backend = url.drivername.split("+", 1)[0]
     if backend not in POSTGRESQL_SCHEMES:
-        raise ProviderUnavailable(f"--db-url names a {backend} server, not PostgreSQL: give one like {EXAMPLE}")
-    if not url.host and "host" not in url.query:
-        raise ProviderUnavailable(f"--db-url has no host: give one like {EXAMPLE}")
+        raise ProviderUnavailable(f"the database URL names {backend}, not PostgreSQL: {GIVE_ONE}")
+    hosts = url.query.get("host") or url.host
+    if not hosts:
+        raise ProviderUnavailable(f"the database URL names no host: {GIVE_ONE}")
+    if isinstance(hosts, tuple) or "," in hosts:
+        raise ProviderUnavailable(f"the database URL names several hosts, the suite needs one: {GIVE_ONE}")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ProviderUnavailable(f"the database URL's port {url.port} is out of range: {GIVE_ONE}")
+    unknown = sorted(set(url.query) - CARRIED_PARAMETERS)
+    if unknown:
+        raise ProviderUnavailable(
+            f"the database URL's parameter {unknown[0]!r} cannot be passed on to asyncpg too: "
+            f"remove it ({', '.join(sorted(CARRIED_PARAMETERS))} are understood)"
+        )
     return url.set(drivername="postgresql+psycopg2", database=url.database or "postgres")
 
 
-def _refusal(url: URL, error: Exception) -> str:
-    """Classify a failed connection into one line naming the fix."""
-    message = str(getattr(error, "orig", error)).strip()
+def where(url: URL) -> str:
+    """``host:port`` (or the socket directory and port) of a parsed URL: never its password."""
+    host, port = url.host or url.query.get("host"), url.port or url.query.get("port") or 5432
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _identifier(name: str) -> str:
+    """``name`` as SQL would need it written."""
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+
+
+def _hidden(message: str, url: URL) -> str:
+    """The message with the URL's password masked, should a server or driver ever echo it."""
+    for password in (url.password, url.query.get("password")):
+        if password:
+            message = message.replace(str(password), "***")
+    return message
+
+
+def _within(seconds: float, work: Callable[[], T]) -> T:
+    """``work()``'s result or exception, or TimeoutError after ``seconds``.
+
+    libpq's connect_timeout applies per address and not at all once logged in; this bounds the whole
+    check. Work still running is left to finish in its daemon thread, which closes what it opened.
+    """
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # handed to the caller below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="url-provider-check", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _inspect(url: URL, connect_timeout: int) -> tuple[str, str, str, bool]:
+    """(version(), server_version, current_user, may create databases) of the server behind ``url``."""
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": connect_timeout})
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                text(
+                    "SELECT version(), current_setting('server_version'), current_user, "
+                    "(SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user)"
+                )
+            ).one()
+    finally:
+        engine.dispose()
+    return row[0], row[1].split()[0], row[2], bool(row[3])
+
+
+def _refusal(url: URL, error: Exception, timeout: float) -> str:
+    """A failed connection, as one line naming the fix."""
+    message = " ".join(str(getattr(error, "orig", error)).split()) or type(error).__name__
     lowered = message.lower()
-    where = f"{url.host or url.query.get('host')}:{url.port or 5432}"
-    if "password authentication failed" in lowered or "no password supplied" in lowered:
-        return f"the server at {where} refused the password of role {url.username!r}: fix the password in --db-url"
-    if "does not exist" in lowered and "role" in lowered:
-        return f"role {url.username!r} does not exist on {where}: name an existing role in --db-url"
-    if "does not exist" in lowered and "database" in lowered:
-        return f"database {url.database!r} does not exist on {where}: name an existing one, e.g. postgres"
+    at, role = where(url), url.username or getpass.getuser()  # libpq's default role: the login name
+    if "password authentication failed" in lowered:
+        return f"the server at {at} refused the password of role {role!r}: fix the password in the URL"
+    if "no password supplied" in lowered:
+        return f"role {role!r} needs a password at {at}: put it in the URL (postgresql://{role}:PASSWORD@...)"
+    if 'role "' in lowered and "does not exist" in lowered:
+        return f"role {role!r} does not exist at {at}: name an existing role in the URL"
+    if 'database "' in lowered and "does not exist" in lowered:
+        return f"database {url.database!r} does not exist at {at}: name an existing one in the URL, e.g. postgres"
     if "timeout expired" in lowered:
-        return f"no answer from {where} within {CONNECT_TIMEOUT} s: check host and port in --db-url"
-    if "connection refused" in lowered or "could not translate host name" in lowered or "no route" in lowered:
-        return f"cannot reach {where} ({message.splitlines()[0]}): check host and port in --db-url"
-    if "authentication" in lowered or "pg_hba" in lowered:
-        return f"the server at {where} refused role {url.username!r} ({message.splitlines()[0]}): fix the role"
-    first_line = message.splitlines()[0] if message else type(error).__name__
-    return f"{where} did not answer as a PostgreSQL server ({first_line}): check that --db-url names PostgreSQL"
+        return f"no answer from {at} within {timeout:g} s: check host and port in the URL"
+    if any(sign in lowered for sign in UNREACHABLE):
+        return f"cannot reach {at} ({message}): check host and port in the URL"
+    if "permission denied for database" in lowered:
+        return f"role {role!r} may not connect to database {url.database!r} at {at}: grant it CONNECT, or name another"
+    if "pg_hba.conf" in lowered or "not permitted to log in" in lowered:
+        return f"the server at {at} refused role {role!r} ({message}): allow it there, or use another role"
+    if "fatal:" in lowered:  # PostgreSQL's own refusal, of a kind not named above
+        return f"the server at {at} refused the connection ({message}): fix the URL or the server"
+    return f"{at} did not answer as a PostgreSQL server ({message}): check that the URL names a PostgreSQL server"
 
 
 @contextmanager
-def serve_url(url_text: str) -> Iterator[ServerHandle]:
+def serve_url(url_text: str, timeout: float = TIMEOUT) -> Iterator[ServerHandle]:
+    """The server named by ``url_text``, once it is known to answer, to be PostgreSQL and to let the role
+    create databases; ProviderUnavailable within ``timeout`` seconds otherwise."""
     url = parse_server_url(url_text)
-    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+    connect_timeout = max(2, int(timeout) - 1)  # libpq's own limit, in whole seconds (1 would mean 2)
     try:
-        with engine.connect() as connection:
-            version = connection.execute(text("SHOW server_version")).scalar_one().split()[0]
-            may_create = connection.execute(
-                text("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")
-            ).scalar_one()
-    except DBAPIError as error:
-        raise ProviderUnavailable(_refusal(url, error)) from None
-    finally:
-        engine.dispose()
+        version_text, version, role, may_create = _within(timeout, lambda: _inspect(url, connect_timeout))
+    except TimeoutError:
+        raise ProviderUnavailable(
+            f"no answer from {where(url)} within {timeout:g} s: check host and port in the URL"
+        ) from None
+    except Exception as error:  # DBAPIError mostly; anything else means it did not speak PostgreSQL as expected
+        raise ProviderUnavailable(_hidden(_refusal(url, error, timeout), url)) from None
+    if not version_text.startswith("PostgreSQL"):
+        product = version_text.split(" ", 1)[0]
+        raise ProviderUnavailable(
+            f"{where(url)} speaks PostgreSQL's protocol but is {product}: check that the URL names a PostgreSQL server"
+        )
     if not may_create:
         raise ProviderUnavailable(
-            f"role {url.username!r} cannot create databases on {url.host}: "
-            f"grant it with ALTER ROLE {url.username} CREATEDB, or use another role"
+            f"role {role!r} may not create databases at {where(url)}: "
+            f"grant it with ALTER ROLE {_identifier(role)} CREATEDB or use another role"
         )
-    yield ServerHandle("url", url, version, safe(url))
+    yield ServerHandle("url", url, version, f"{where(url)} as {role}")
