@@ -8,4 +8,6 @@ pytest_plugins = [
     "steps.observation_steps",
     "steps.parents_and_children_steps",
     "steps.mapping_steps",
+    "steps.transaction_steps",
+    "steps.shop_steps",
 ]

@@ -19,3 +19,8 @@ def _(observer: Observer, employee_id: int, email: str):
 @given(parsers.parse("employees {first:d} to {last:d} are stored"))
 def _(observer: Observer, first: int, last: int):
     observer.store_employees(range(first, last + 1))
+
+
+@given(parsers.parse("order {order_id:d} is stored in the state {state}"))
+def _(observer: Observer, order_id: int, state: str):
+    observer.store_shop_order(order_id, state)

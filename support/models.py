@@ -122,3 +122,12 @@ PARENTS_AND_CHILDREN = {
     "cart": (Cart, "items", "cart item", CartItem, "cart_id"),
     "folder": (Folder, "documents", "document", Document, "folder_id"),
 }
+
+
+class ShopOrder(Base):
+    """The savepoint features' order: code under test changes its state and commits."""
+
+    __tablename__ = "shop_orders"
+
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    state = Column(String(20), nullable=False)

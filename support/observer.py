@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 
 @dataclass
@@ -39,6 +40,23 @@ class Observer:
             text("UPDATE employees SET email = :email WHERE id = :id"), {"email": email, "id": employee_id}
         ).rowcount
         assert updated == 1, f"employee {employee_id} does not exist"
+
+    def store_shop_order(self, order_id: int, state: str) -> None:
+        self.connection.execute(
+            text("INSERT INTO shop_orders (id, state) VALUES (:id, :state)"), {"id": order_id, "state": state}
+        )
+
+    def can_lock_shop_order(self, order_id: int) -> bool:
+        """Whether a row lock on the order can be taken at once (and released: AUTOCOMMIT)."""
+        try:
+            self.connection.execute(
+                text("SELECT id FROM shop_orders WHERE id = :id FOR UPDATE NOWAIT"), {"id": order_id}
+            )
+        except OperationalError as error:
+            if "could not obtain lock" in str(error):
+                return False
+            raise
+        return True
 
     def sessions_of_the_scenario(self) -> list[tuple[str, str]]:
         """(state, application_name) of every other connection to the suite's database."""

@@ -4,14 +4,18 @@ for servers that hang. Only loopback addresses are ever targets; every role and 
 dropped, even when a test fails."""
 
 import asyncio
+import json
 import os
 import re
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -431,3 +435,20 @@ def _refused(url_text: str) -> bool:
             return False
     except ProviderUnavailable:
         return True
+
+
+@needs_service
+def test_the_savepoint_family_leaks_only_into_its_own_database_and_leaves_nothing_behind(tmp_path):
+    """The leak scenarios commit rows for real; they must land in the run's own database, dropped at the end."""
+    databases_before, objects_before = database_names(), objects_in("test")
+    results = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "steps/test_savepoint_rollback.py", "-q", "-p", "no:randomly",
+         "--db=url", f"--db-url={SERVICE}", f"--spec-results={results}"],
+        cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr
+    leaking = [s for s in json.loads(results.read_text())["scenarios"] if "leaked" in json.dumps(s["steps"])]
+    assert leaking, "the family ran no scenario that leaks"
+    assert database_names() == databases_before
+    assert objects_in("test") == objects_before

@@ -6,7 +6,6 @@ that a held reference no longer matters once each request has its own session.
 """
 
 import os
-from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Response
@@ -15,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from support.apps.dependencies import async_session_per_request, session_per_request
 from support.models import Employee
 
 
@@ -22,19 +22,14 @@ def app_from_environment() -> FastAPI:
     url = make_url(os.environ["HR_DATABASE_URL"])
     engine = create_engine(url)
     async_engine = create_async_engine(url.set(drivername="postgresql+asyncpg"))
-    session_per_request = sessionmaker(bind=engine)
-    async_session_per_request = _async_maker(async_engine)
+    session_per_request_factory = sessionmaker(bind=engine)
+    async_session_per_request_factory = _async_maker(async_engine)
     hold_served = os.environ.get("HR_HOLD_SERVED") == "1"
     served: list[Employee] = []
     app = FastAPI()
 
-    def request_session() -> Iterator[Session]:
-        with session_per_request() as session:
-            yield session
-
-    async def async_request_session() -> AsyncIterator[AsyncSession]:
-        async with async_session_per_request() as session:
-            yield session
+    request_session = session_per_request(session_per_request_factory)
+    async_request_session = async_session_per_request(async_session_per_request_factory)
 
     def answer(employee: Employee | None) -> dict:
         if employee is None:

@@ -9,6 +9,7 @@ lists what stops being true and what starts being true there, linking to the fea
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -40,6 +41,11 @@ def boundaries() -> dict[Version, dict[str, list[tuple[str, str]]]]:
     return dict(sorted(found.items()))
 
 
+def readable(scenario_name: str) -> str:
+    """An outline's <placeholder> would vanish as an HTML tag in Markdown: show it as *placeholder*."""
+    return re.sub(r"<([^<>]+)>", r"*\1*", scenario_name)
+
+
 def section() -> str:
     lines = [START, "## Upgrading", ""]
     lines.append("What changes at each SQLAlchemy version, from the scenarios tagged for one side of it.")
@@ -48,7 +54,7 @@ def section() -> str:
         for side, heading in (("until", f"True before {version}, no longer"), ("since", f"True since {version}")):
             if sides[side]:
                 lines.append(f"{heading}:")
-                lines += [f"- {scenario} ([{feature}]({path}))" for path, feature, scenario in sides[side]]
+                lines += [f"- {readable(scenario)} ([{feature}]({path}))" for path, feature, scenario in sides[side]]
                 lines.append("")
         if lines[-1] == "":
             lines.pop()

@@ -1,0 +1,91 @@
+@savepoint_rollback @sqlalchemy:>=2.0
+Feature: What each join_transaction_mode does with the code under test's transactions
+  A test opens a connection, begins an outer transaction on it, hands the code under test a Session bound to
+  that connection, and rolls the outer transaction back when the test ends. join_transaction_mode (new in 2.0)
+  decides what the Session does with the transaction it finds already begun on the connection:
+
+  - conditional_savepoint, the default: join the outer transaction as it is (no savepoint, since the connection
+    is not inside one). A commit by the code does nothing; a rollback by the code rolls back the outer
+    transaction itself, and the code's next commit then runs in a new transaction that is really committed.
+  - create_savepoint: begin a SAVEPOINT for the Session's transaction. The code's commits release it, its
+    rollbacks roll back to it, and the outer rollback undoes everything. This is what
+    support.transactional.rolled_back_session uses, and the rows marked "recommended" run exactly that fixture.
+  - rollback_only: like the default here; a commit does nothing and a rollback ends the outer transaction.
+  - control_fully: the Session owns the outer transaction: its commit is a real COMMIT.
+
+  Each scenario runs with a Session and with an AsyncSession on asyncpg; both send the same statements. The
+  test keeps its outer transaction as an object (the context-manager form is its own feature). Order 1 was
+  stored before the test began; "clean" means another connection finds only order 1, in its state start.
+
+  Background:
+    Given order 1 is stored in the state start
+    And the test keeps its outer transaction as an object
+
+  Rule: Only create_savepoint keeps the database clean whatever the code under test does with its transaction
+
+    Scenario Outline: The code under test <action>
+      Given the test hands the code <the session>
+      When the code under test <action>
+      Then the code under test kept working
+      And the transaction control it sent was <control>
+      And after the test's outer rollback, another connection finds <afterwards>
+
+      Examples: conditional_savepoint (the default): a rollback by the code ends the test's own transaction
+        | the session                                                       | action                                                | control                       | afterwards          |
+        | a session joined with join_transaction_mode conditional_savepoint | commits a new order                                   | nothing                       | the database clean  |
+        | a session joined with join_transaction_mode conditional_savepoint | rolls back, then goes on to commit                    | ROLLBACK, BEGIN, COMMIT       | order 3 leaked      |
+        | a session joined with join_transaction_mode conditional_savepoint | flushes a new order, then rolls back                  | ROLLBACK                      | the database clean  |
+        | a session joined with join_transaction_mode conditional_savepoint | commits a nested savepoint, then commits              | SAVEPOINT, RELEASE            | the database clean  |
+        | a session joined with join_transaction_mode conditional_savepoint | rolls back a nested savepoint, then commits           | SAVEPOINT, ROLLBACK TO        | the database clean  |
+        | a session joined with join_transaction_mode conditional_savepoint | fails in the middle, rolls back and goes on to commit | ROLLBACK, BEGIN, COMMIT       | order 3 leaked      |
+
+      Examples: create_savepoint, recommended: every transaction of the code is a savepoint inside the test's
+        | the session                                         | action                                                | control                                           | afterwards         |
+        | the recommended session of support.transactional    | commits a new order                                   | SAVEPOINT, RELEASE                                | the database clean |
+        | the recommended session of support.transactional    | rolls back, then goes on to commit                    | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE        | the database clean |
+        | the recommended session of support.transactional    | flushes a new order, then rolls back                  | SAVEPOINT, ROLLBACK TO                            | the database clean |
+        | the recommended session of support.transactional    | commits a nested savepoint, then commits              | SAVEPOINT, SAVEPOINT, RELEASE, RELEASE            | the database clean |
+        | the recommended session of support.transactional    | rolls back a nested savepoint, then commits           | SAVEPOINT, SAVEPOINT, ROLLBACK TO, RELEASE        | the database clean |
+        | the recommended session of support.transactional    | fails in the middle, rolls back and goes on to commit | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE        | the database clean |
+
+      Examples: rollback_only: as the default when the connection is not inside a savepoint
+        | the session                                                 | action                                                | control                 | afterwards         |
+        | a session joined with join_transaction_mode rollback_only   | commits a new order                                   | nothing                 | the database clean |
+        | a session joined with join_transaction_mode rollback_only   | rolls back, then goes on to commit                    | ROLLBACK, BEGIN, COMMIT | order 3 leaked     |
+        | a session joined with join_transaction_mode rollback_only   | flushes a new order, then rolls back                  | ROLLBACK                | the database clean |
+        | a session joined with join_transaction_mode rollback_only   | commits a nested savepoint, then commits              | SAVEPOINT, RELEASE      | the database clean |
+        | a session joined with join_transaction_mode rollback_only   | rolls back a nested savepoint, then commits           | SAVEPOINT, ROLLBACK TO  | the database clean |
+        | a session joined with join_transaction_mode rollback_only   | fails in the middle, rolls back and goes on to commit | ROLLBACK, BEGIN, COMMIT | order 3 leaked     |
+
+      Examples: control_fully: the code's commit is a real COMMIT of the test's transaction
+        | the session                                                 | action                                                | control                          | afterwards         |
+        | a session joined with join_transaction_mode control_fully   | commits a new order                                   | COMMIT                           | order 2 leaked     |
+        | a session joined with join_transaction_mode control_fully   | rolls back, then goes on to commit                    | ROLLBACK, BEGIN, COMMIT          | order 3 leaked     |
+        | a session joined with join_transaction_mode control_fully   | flushes a new order, then rolls back                  | ROLLBACK                         | the database clean |
+        | a session joined with join_transaction_mode control_fully   | commits a nested savepoint, then commits              | SAVEPOINT, RELEASE, COMMIT       | order 2 leaked     |
+        | a session joined with join_transaction_mode control_fully   | rolls back a nested savepoint, then commits           | SAVEPOINT, ROLLBACK TO, COMMIT   | order 3 leaked     |
+        | a session joined with join_transaction_mode control_fully   | fails in the middle, rolls back and goes on to commit | ROLLBACK, BEGIN, COMMIT          | order 3 leaked     |
+
+  Rule: A row lock the code under test takes is held until the test's outer rollback, unless the commit is real
+
+    The code locks order 1 with SELECT ... FOR UPDATE, changes it and commits, expecting the commit to release
+    the lock. Inside the test only a real COMMIT or ROLLBACK of the outer transaction releases a row lock;
+    releasing a savepoint does not. Another connection trying to lock the row in the meantime would wait, so
+    it asks with NOWAIT.
+
+    Scenario Outline: The code under test locks a row and commits, under <mode>
+      Given the test hands the code a session joined with join_transaction_mode <mode>
+      When the code under test locks order 1 with SELECT ... FOR UPDATE and commits to release it
+      Then the code under test kept working
+      And another connection <can or cannot> lock order 1 while the test is still running
+      And after the test's outer rollback, another connection finds <afterwards>
+
+      Examples: The lock outlives the code's commit
+        | mode                  | can or cannot | afterwards         |
+        | conditional_savepoint | cannot        | the database clean |
+        | create_savepoint      | cannot        | the database clean |
+        | rollback_only         | cannot        | the database clean |
+
+      Examples: control_fully releases the lock with a real COMMIT, and the change stays
+        | mode                  | can or cannot | afterwards             |
+        | control_fully         | can           | order 1 in the state ready |

@@ -1,0 +1,71 @@
+@savepoint_rollback
+Feature: An outer transaction kept as an object, or opened with a context manager
+  The two fixtures of the source differ in one line. One keeps the outer transaction as an object:
+
+      transaction = connection.begin()
+      ... yield session ...
+      transaction.rollback()
+
+  The other opens it with a context manager, "with connection.begin() as transaction:", and rolls it back inside
+  the block. When the session joins the outer transaction without a savepoint (the default join), a rollback by
+  the code under test rolls back that outer transaction. Kept as an object, the ended transaction is silently
+  replaced by a new one that the code's next commit really commits. Inside a context manager the connection
+  refuses to begin anything until the block ends, so the code's next commit fails with
+  "Can't operate on closed transaction inside context manager": loud, but the code under test breaks in the test
+  though it is right in production.
+
+  With a savepoint for the code's transactions (join_transaction_mode create_savepoint since 2.0, the
+  connection-level recipe on 1.4), the outer transaction is never ended by the code, and both forms work.
+
+  Background:
+    Given order 1 is stored in the state start
+
+  Rule: Joined the default way, the code's rollback ends the outer transaction: kept, it leaks; context-managed, it fails
+
+    Scenario Outline: Kept as an object, the code <action> and its later commit leaks
+      Given the test keeps its outer transaction as an object
+      And the test hands the code a session joined the default way
+      When the code under test <action>
+      Then the code under test kept working
+      And after the test's outer rollback, another connection finds order 3 leaked
+
+      Examples:
+        | action                                                |
+        | rolls back, then goes on to commit                    |
+        | fails in the middle, rolls back and goes on to commit |
+
+    Scenario Outline: Opened with a context manager, the code <action> and its later commit is refused
+      Given the test opens its outer transaction with a context manager
+      And the test hands the code a session joined the default way
+      When the code under test <action>
+      Then the code under test is refused: "Can't operate on closed transaction inside context manager"
+      And after the test's outer rollback, another connection finds the database clean
+
+      Examples:
+        | action                                                |
+        | rolls back, then goes on to commit                    |
+        | fails in the middle, rolls back and goes on to commit |
+
+    Scenario: Opened with a context manager, code that only commits works, as the default join never ends the outer transaction on commit
+      Given the test opens its outer transaction with a context manager
+      And the test hands the code a session joined the default way
+      When the code under test commits a new order
+      Then the code under test kept working
+      And after the test's outer rollback, another connection finds the database clean
+
+  Rule: With a savepoint for the code's transactions, the context-managed form works too
+
+    @sqlalchemy:>=2.0
+    Scenario: Since 2.0, create_savepoint inside a context-managed outer transaction
+      Given the test opens its outer transaction with a context manager
+      And the test hands the code a session joined with join_transaction_mode create_savepoint
+      When the code under test rolls back, then goes on to commit
+      Then the code under test kept working
+      And after the test's outer rollback, another connection finds the database clean
+
+    Scenario: The connection-level savepoint recipe inside a context-managed outer transaction, on every version
+      Given the test opens its outer transaction with a context manager
+      And the test hands the code a session joined with the connection-level savepoint recipe
+      When the code under test rolls back, then goes on to commit
+      Then the code under test kept working
+      And after the test's outer rollback, another connection finds the database clean

@@ -1,0 +1,150 @@
+"""The test's side of "join a Session to an outer transaction", in every variant the features compare.
+
+A ``JoinedTest`` holds the test's connection, its outer transaction and the Session handed to the code
+under test, sync or async (an AsyncSession driven on the scenario's event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from support import code_under_test
+from support.transactional import restart_savepoint_on, rolled_back_async_session, rolled_back_session
+
+RECIPES = ("connection-level", "session-level")
+
+
+@dataclass
+class JoinSetup:
+    style: str = "kept"  # "kept": outer = connection.begin(); "context manager": with connection.begin()
+    mode: str | None = None  # join_transaction_mode; None leaves the default
+    already_in_savepoint: bool = False
+    recipe: str | None = None  # a 1.4-era event recipe
+    future: bool = False  # SQLAlchemy 1.4's Session(future=True)
+
+    def session_options(self) -> dict:
+        options = {}
+        if self.mode:
+            options["join_transaction_mode"] = self.mode
+        if self.future:
+            options["future"] = True
+        return options
+
+
+def restart_session_savepoint(session: Session) -> None:
+    """The session-level 1.4-era recipe: a nested transaction of the Session, begun again when it ends."""
+    session.begin_nested()
+
+    @event.listens_for(session, "after_transaction_end")
+    def restart(session_, transaction) -> None:
+        if transaction.nested and not transaction._parent.nested:
+            session_.expire_all()
+            session_.begin_nested()
+
+
+@dataclass
+class JoinedTest:
+    setup: JoinSetup
+    runner: asyncio.Runner | None  # None: sync
+    connection: object = None
+    outer: object = None
+    outer_context: object = None
+    session: object = None
+    fixture: object = None  # a context manager of support.transactional that does all of the above
+    ended: list = field(default_factory=list)
+
+    @property
+    def is_async(self) -> bool:
+        return self.runner is not None
+
+    def run(self, action: str):
+        steps = code_under_test.action(action)
+        if self.is_async:
+            return self.runner.run(code_under_test.run_async(self.session, steps))
+        return code_under_test.run_sync(self.session, steps)
+
+    def end(self) -> None:
+        """The test's teardown: close the session, roll the outer transaction back, give the connection back."""
+        if self.ended:
+            return
+        self.ended.append(True)
+        if self.fixture is not None:
+            if self.is_async:
+                self.runner.run(self.fixture.__aexit__(None, None, None))
+            else:
+                self.fixture.__exit__(None, None, None)
+            return
+        if self.is_async:
+            self.runner.run(self._end_async())
+            return
+        self.session.close()
+        if self.outer.is_active:
+            self.outer.rollback()
+        if self.outer_context is not None:
+            self.outer_context.__exit__(None, None, None)
+        self.connection.close()
+
+    async def _end_async(self) -> None:
+        await self.session.close()
+        if self.outer.is_active:
+            await self.outer.rollback()
+        if self.outer_context is not None:
+            await self.outer_context.__aexit__(None, None, None)
+        await self.connection.close()
+
+
+def join_sync(engine, setup: JoinSetup) -> JoinedTest:
+    joined = JoinedTest(setup, None, connection=engine.connect())
+    if setup.style == "context manager":
+        joined.outer_context = joined.connection.begin()
+        joined.outer = joined.outer_context.__enter__()
+    else:
+        joined.outer = joined.connection.begin()
+    if setup.already_in_savepoint:
+        joined.connection.begin_nested()
+    joined.session = Session(bind=joined.connection, **setup.session_options())
+    if setup.recipe == "connection-level":
+        restart_savepoint_on(joined.connection, joined.session)
+    elif setup.recipe == "session-level":
+        restart_session_savepoint(joined.session)
+    return joined
+
+
+def join_async(runner: asyncio.Runner, async_engine, setup: JoinSetup) -> JoinedTest:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    async def join() -> JoinedTest:
+        joined = JoinedTest(setup, runner, connection=await async_engine.connect())
+        if setup.style == "context manager":
+            joined.outer_context = joined.connection.begin()
+            joined.outer = await joined.outer_context.__aenter__()
+        else:
+            joined.outer = await joined.connection.begin()
+        if setup.already_in_savepoint:
+            await joined.connection.begin_nested()
+        options = {k: v for k, v in setup.session_options().items() if k != "future"}  # AsyncSession is future
+        joined.session = AsyncSession(bind=joined.connection, **options)
+        if setup.recipe == "connection-level":
+            sync_session = joined.session.sync_session
+            await joined.connection.run_sync(lambda connection: restart_savepoint_on(connection, sync_session))
+        elif setup.recipe == "session-level":
+            await joined.connection.run_sync(lambda _: restart_session_savepoint(joined.session.sync_session))
+        return joined
+
+    return runner.run(join())
+
+
+def recommended_sync(engine) -> JoinedTest:
+    """The take-home fixture itself: support.transactional.rolled_back_session."""
+    fixture = rolled_back_session(engine)
+    return JoinedTest(JoinSetup(), None, session=fixture.__enter__(), fixture=fixture)
+
+
+def recommended_async(runner: asyncio.Runner, async_engine) -> JoinedTest:
+    """The take-home fixture itself: support.transactional.rolled_back_async_session."""
+    fixture = rolled_back_async_session(async_engine)
+    return JoinedTest(JoinSetup(), runner, session=runner.run(fixture.__aenter__()), fixture=fixture)
