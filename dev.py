@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Set up and run the project with nothing but Python 3.11+.
 
-    python3 dev.py spec    run the specification on every SQLAlchemy line and print it as a readable spec
-    python3 dev.py test    run all tests: the support code's own tests and the specification on every line
+    python3 dev.py spec    run the specification on every SQLAlchemy line, print it as a readable spec, and
+                           write the living documentation (site/index.html)
+    python3 dev.py test    run all tests: the specification on every line, the support code's own tests
+                           (which check the living documentation in a browser), and render the site
 
 The first run creates .venv (with uv, nox and ruff) from the project's own files; later runs reuse it.
 Extra arguments after the command go to pytest, e.g. ``python3 dev.py spec -- --db=url --db-url=...``.
@@ -39,7 +41,19 @@ def ensure_tools() -> None:
         print(f"creating {VENV.relative_to(ROOT)} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     run(BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", "constraints.txt", "uv")
-    run(BIN / "uv", "pip", "install", "--quiet", "--python", BIN / "python", "-c", "constraints.txt", "nox", "ruff")
+    run(
+        BIN / "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--compile-bytecode",
+        "--python",
+        BIN / "python",
+        "-c",
+        "constraints.txt",
+        "nox",
+        "ruff",
+    )
     TOOLS_STAMP.touch()
 
 
@@ -58,9 +72,9 @@ def main(arguments: list[str]) -> None:
     ensure_tools()
     readable = ["--gherkin-terminal-reporter", "-vv", "-p", "no:randomly"]
     if command == "spec":
-        nox("--sessions", "spec", "--", *readable, *pytest_arguments)
+        nox("--sessions", "spec", "docs", "--", *readable, *pytest_arguments)
     else:
-        nox("--sessions", "tests", "spec", "--", *pytest_arguments)
+        nox("--sessions", "spec", "tests", "docs", "--", *pytest_arguments)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import os
 
 import nox
 
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")  # imports stay fast where Python may not write .pyc files
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["spec"]
@@ -15,6 +16,7 @@ nox.options.sessions = ["spec"]
 SQLALCHEMY_LINES = ["1.4", "2.0", "2.1"]  # oldest first; the last one is the default line
 CONSTRAINTS = "constraints.txt"
 RESULTS = "results"  # one JSON document per line: results/sqlalchemy-<line>.json
+SITE = "site"  # the living documentation rendered from RESULTS
 
 
 def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
@@ -44,3 +46,10 @@ def tests(session: nox.Session) -> None:
     """The support code's own tests (tests/), on the default line."""
     install(session, f"sqlalchemy[asyncio]=={SQLALCHEMY_LINES[-1]}.*")
     session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The living documentation: site/ rendered from every line's results (run the spec sessions first)."""
+    install(session, f"sqlalchemy[asyncio]=={SQLALCHEMY_LINES[-1]}.*")
+    session.run("python", "-m", "support.report.site", "--results", RESULTS, "--out", SITE)

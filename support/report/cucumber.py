@@ -1,0 +1,66 @@
+"""Cucumber-compatible JSON from our results, for tools that read it (reporters, dashboards).
+
+Built from the collector's records, so nothing is dropped: a scenario not applicable to the line, or skipped,
+is reported with skipped steps and its reason as the first step's message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+STEP_STATUS = {"passed": "passed", "failed": "failed", "undefined": "undefined"}  # anything else: skipped
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _tags(names: Iterable[str]) -> list[dict]:
+    return [{"name": f"@{name}", "line": 1} for name in sorted(names)]
+
+
+def _element(record: dict) -> dict:
+    scenario, ran = record["scenario"], record["status"] in ("passed", "failed")
+    reason = record.get("reason") if not ran else None
+    steps = []
+    for index, step in enumerate(record.get("steps") or []):
+        status = STEP_STATUS.get(step["status"], "skipped") if ran else "skipped"
+        result = {"status": status, "duration": int((step.get("duration") or 0) * 1e9)}
+        message = step.get("error") or (reason if index == 0 else None)
+        if message:
+            result["error_message"] = message
+        steps.append({"keyword": f"{step['keyword']} ", "name": step["text"], "line": step["line"], "result": result})
+    return {
+        "id": f"{_slug(record['feature']['name'])};{_slug(record['nodeid'].split('::', 1)[-1])}",
+        "keyword": "Scenario",
+        "type": "scenario",
+        "name": scenario["name"],
+        "description": scenario.get("description") or "",
+        "line": scenario["line"],
+        "tags": _tags(set(scenario["tags"]) | set(record["feature"]["tags"])),
+        "steps": steps,
+    }
+
+
+def cucumber_document(records: Iterable[dict]) -> list[dict]:
+    features: dict[str, dict] = {}
+    for record in records:
+        if "feature" not in record:
+            continue
+        feature = record["feature"]
+        entry = features.setdefault(
+            feature["file"],
+            {
+                "uri": f"features/{feature['file']}",
+                "id": _slug(feature["name"]),
+                "keyword": "Feature",
+                "name": feature["name"],
+                "description": feature["description"],
+                "line": 1,
+                "tags": _tags(feature["tags"]),
+                "elements": [],
+            },
+        )
+        entry["elements"].append(_element(record))
+    return list(features.values())

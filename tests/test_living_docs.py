@@ -1,0 +1,214 @@
+"""The living documentation: the grid's states, the feature pages, the step catalogue, Cucumber JSON, and the
+site in a real browser (Debian's Chromium, driven by Playwright)."""
+
+import html
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from support.report.site import ROOT, render
+
+LINES = ("1.4", "2.0", "2.1")
+FEATURE = {"name": "Joining", "file": "savepoint_rollback/join_transaction_modes.feature", "description": "Prose.",
+           "tags": ["savepoint_rollback"]}  # fmt: skip
+
+
+def record(name: str, status: str, *, reason=None, error=None, sql=("SAVEPOINT sa_savepoint_1",), versions=()):
+    test_name = re.sub(r"\W+", "_", name.lower())
+    return {
+        "nodeid": f"steps/test_savepoint_rollback.py::test_{test_name}[sync]",
+        "status": status,
+        "duration": 0.01,
+        "reason": reason,
+        "error": error,
+        "feature": FEATURE,
+        "rule": {"name": "A rule", "description": "Why the rule holds."},
+        "scenario": {"name": name, "line": 10, "description": "", "tags": [], "versions": list(versions)},
+        "example": None,
+        "steps": [
+            {"keyword": "Given", "type": "given", "text": "order 1 is stored in the state start", "line": 11,
+             "datatable": None, "status": "passed", "duration": 0.001, "error": None, "sql": [], "warnings": []},
+            {"keyword": "When", "type": "when", "text": "the code under test commits a new order", "line": 12,
+             "datatable": None, "status": "failed" if status == "failed" else "passed", "duration": 0.002,
+             "error": error, "sql": [{"text": text, "event": False} for text in sql], "warnings": []},
+        ],
+        "when_result": None,
+        "teardown_sql": [],
+    }  # fmt: skip
+
+
+NOT_APPLICABLE = "not applicable: describes SQLAlchemy >=2.0, this run has 1.4.54"
+
+
+def write_results(directory: Path, scenarios_per_line: dict[str, list[dict]], database="embedded PostgreSQL 18.6"):
+    directory.mkdir(parents=True, exist_ok=True)
+    for line, scenarios in scenarios_per_line.items():
+        run = {"python": "3.11.7", "sqlalchemy": f"{line}.9", "drivers": {"psycopg2": "2.9.13", "asyncpg": "0.32.0"},
+               "provider": "embedded", "postgresql": "18.6", "database": database}  # fmt: skip
+        (directory / f"sqlalchemy-{line}.json").write_text(json.dumps({"run": run, "scenarios": scenarios}))
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    """A site rendered from hand-made results covering every state of the grid."""
+    write_results(
+        tmp_path / "results",
+        {
+            "1.4": [record("Everywhere", "passed"), record("Since two", "not_applicable", reason=NOT_APPLICABLE),
+                    record("Until two", "passed"), record("Broken on <2.1>", "passed")],
+            "2.0": [record("Everywhere", "passed"), record("Since two", "passed"),
+                    record("Until two", "not_applicable", reason="not applicable: describes SQLAlchemy <2.0"),
+                    record("Broken on <2.1>", "passed")],
+            "2.1": [record("Everywhere", "skipped", reason="no Chromium here"), record("Since two", "passed"),
+                    record("Until two", "not_applicable", reason="not applicable: describes SQLAlchemy <2.0"),
+                    record("Broken on <2.1>", "failed", error="AssertionError: left behind: {1: 'start', 2: 'new'}")],
+        },
+    )  # fmt: skip
+    render(tmp_path / "results", tmp_path / "site")
+    return tmp_path / "site"
+
+
+def cells(html: str, title: str) -> list[tuple[str, str]]:
+    """(state, label) of each cell in the grid row of the scenario called ``title``."""
+    row = re.search(rf">{re.escape(title)} \(sync\)</a></td>(.*?)</tr>", html, re.S)[1]
+    return re.findall(r'class="cell state-(\w+)[^"]*".*?>([^<]*)</td>', row, re.S)
+
+
+def test_the_grid_shows_each_state_distinctly(site):
+    index = (site / "index.html").read_text()
+    assert cells(index, "Everywhere") == [("passed", "passed"), ("passed", "passed"), ("skipped", "skipped")]
+    assert cells(index, "Since two") == [
+        ("not_applicable", "not applicable"),
+        ("passed", "changed in 2.0 (new)"),
+        ("passed", "passed"),
+    ]
+    assert cells(index, "Until two") == [
+        ("passed", "passed"),
+        ("not_applicable", "changed in 2.0 (no longer)"),
+        ("not_applicable", "not applicable"),
+    ]
+    assert cells(index, "Broken on &lt;2.1&gt;")[-1] == ("fails", "fails")
+    for line in LINES:
+        assert f"SQLAlchemy {line}</th>" in index
+
+
+def test_a_cell_explains_itself_with_its_reason(site):
+    index = (site / "index.html").read_text()
+    assert html.escape(NOT_APPLICABLE) in index
+    assert "no Chromium here" in index
+
+
+def test_the_feature_page_has_prose_rules_steps_and_collapsed_sql(site):
+    page = (site / "features" / "savepoint_rollback--join_transaction_modes.html").read_text()
+    for prose in ("Prose.", "Rule: A rule", "Why the rule holds."):
+        assert prose in page
+    assert "the code under test commits a new order" in page
+    details = re.findall(r"<details class=\"sql\"[^>]*>", page)
+    assert details
+    assert all(" open" not in tag for tag in details)
+    assert "SAVEPOINT sa_savepoint_1" in page
+    assert "AssertionError: left behind" in page
+
+
+def test_what_changed_is_derived_from_the_grid(site):
+    changes = (site / "changes.html").read_text()
+    from_14_to_20 = changes.split("From 1.4 to 2.0")[1].split("From 2.0 to 2.1")[0]
+    assert re.search(r"Starts being true in 2.0</h3>\s*<ul><li><a [^>]*>Since two \(sync\)</a>", from_14_to_20)
+    assert re.search(r"No longer true in 2.0</h3>\s*<ul><li><a [^>]*>Until two \(sync\)</a>", from_14_to_20)
+    from_20_to_21 = changes.split("From 2.0 to 2.1")[1]
+    differs = re.search(r"Outcome differs[^<]*</h3>\s*<ul>(.*?)</ul>", from_20_to_21, re.S)[1]
+    assert ">Broken on &lt;2.1&gt; (sync)</a>" in differs
+    assert ">Everywhere (sync)</a>" in differs  # passed on 2.0, skipped on 2.1
+
+
+def test_the_step_catalogue_lists_every_definition_and_flags_the_unused(site):
+    catalogue = (site / "steps.html").read_text()
+    used = re.search(
+        r"<tr class=\"\">\s*<td>Given</td><td><code>order {order_id:d} is stored in the state {state}", catalogue
+    )
+    assert used, "a step the results use is listed without the unused flag"
+    assert re.search(r'<tr class="unused">\s*<td>Then</td><td><code>the code under test kept working', catalogue)
+    assert "steps.transaction_steps" in catalogue
+
+
+def test_markup_is_escaped_and_passwords_never_reach_a_page(tmp_path):
+    secret = "Sw0rdfish-not-for-pages"
+    leaky = record("<script>alert(1)</script>", "failed", error=f"cannot reach postgresql://me:{secret}@db:5432/x")
+    write_results(tmp_path / "results", {"2.1": [leaky]}, database=f"url postgresql://me:{secret}@db/x")
+    render(tmp_path / "results", tmp_path / "site")
+    text = "".join(path.read_text() for path in (tmp_path / "site").rglob("*.html"))
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert secret not in text
+    assert secret not in (tmp_path / "site" / "cucumber" / "sqlalchemy-2.1.json").read_text()
+    assert "postgresql://me:***@db:5432/x" in text
+
+
+def test_cucumber_json_keeps_every_scenario_with_its_status(site):
+    features = json.loads((site / "cucumber" / "sqlalchemy-1.4.json").read_text())
+    (feature,) = features
+    assert feature["uri"] == "features/savepoint_rollback/join_transaction_modes.feature"
+    statuses = {
+        element["name"]: [step["result"]["status"] for step in element["steps"]] for element in feature["elements"]
+    }
+    assert statuses["Since two"] == ["skipped", "skipped"]
+    assert statuses["Everywhere"] == ["passed", "passed"]
+    since_two = next(element for element in feature["elements"] if element["name"] == "Since two")
+    assert since_two["steps"][0]["result"]["error_message"] == NOT_APPLICABLE
+    failing = json.loads((site / "cucumber" / "sqlalchemy-2.1.json").read_text())[0]["elements"]
+    assert [s["result"]["status"] for e in failing if e["name"] == "Broken on <2.1>" for s in e["steps"]] == [
+        "passed",
+        "failed",
+    ]
+
+
+def test_no_results_is_one_line_naming_the_fix(tmp_path):
+    with pytest.raises(SystemExit, match=r"no results in .*: run the specification first \(python3 dev.py spec\)"):
+        render(tmp_path, tmp_path / "site")
+
+
+# --- in a browser ------------------------------------------------------------------------------------
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_the_site_in_a_real_browser(tmp_path):
+    """Opens the site from disk: the grid shows the three versions, and a step's SQL expands when clicked."""
+    if chromium() is None:
+        message = "no Chromium found: install Debian's chromium package (apt-get install -y chromium)"
+        if os.environ.get("SPEC_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    real = ROOT / "results"
+    if all((real / f"sqlalchemy-{line}.json").exists() for line in LINES):
+        results = real  # the specification's own results, when this run of the tests follows the spec
+    else:
+        results = tmp_path / "results"
+        write_results(results, {line: [record("Everywhere", "passed")] for line in LINES})
+    index = render(results, tmp_path / "site")
+    screenshots = ROOT / "results" / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.goto(index.as_uri())
+            assert page.locator("#grid th.version").all_inner_texts() == [f"SQLAlchemy {line}" for line in LINES]
+            page.screenshot(path=str(screenshots / "index.png"))
+            page.locator("#grid a[href^='features/']").first.click()
+            details = page.locator("details.sql").first
+            statement = details.locator("pre").first
+            assert not statement.is_visible(), "a step's SQL is collapsed by default"
+            details.locator("summary").click()
+            assert statement.is_visible()
+            assert statement.inner_text().strip()
+            page.screenshot(path=str(screenshots / "feature-with-sql-expanded.png"), full_page=True)
+        finally:
+            browser.close()
