@@ -1,8 +1,10 @@
-"""Every broken-setup scenario fails once its fix is applied, and every fixed-setup scenario fails once the fix
-is taken away: the request-boundary features are copied, each scenario's fix (or its absence) is flipped in the
-copy, and the whole copy runs against a real server. Every flipped scenario must fail; the rest must pass."""
+"""Scenarios can fail. Request boundary: every broken-setup scenario fails once its fix is applied, and every
+fixed-setup scenario fails once the fix is taken away. Savepoint rollback: every scenario fails once its verdict
+(clean or leaked, committed or lost) is swapped. The features are copied, flipped in the copy, and the copy runs
+against a real server."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -128,6 +130,18 @@ def apply_flip(lines: list[str], flip: Flip) -> None:
     raise AssertionError(f"{flip.feature}: '{flip.before}' not found in '{flip.scenario}': update FLIPS")
 
 
+def run_area_copy(features: Path, area: str, spec_server) -> list[dict]:
+    """Run one area's scenarios from a copy of the features; every scenario's result."""
+    results = features.parent / "results.json"
+    admin_url = spec_server.admin_url.render_as_string(hide_password=False)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", f"steps/test_{area}.py", "-q", "-p", "no:randomly",
+         "-o", f"bdd_features_base_dir={features}", f"--spec-results={results}", "--db=url", f"--db-url={admin_url}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    return json.loads(results.read_text())["scenarios"]
+
+
 @pytest.mark.slow
 def test_every_flipped_scenario_fails_and_every_other_passes(tmp_path, spec_server):
     features = tmp_path / "features"
@@ -138,16 +152,10 @@ def test_every_flipped_scenario_fails_and_every_other_passes(tmp_path, spec_serv
         for flip in (f for f in FLIPS if f.feature == feature):
             apply_flip(lines, flip)
         path.write_text("".join(lines))
-    results = tmp_path / "results.json"
-    admin_url = spec_server.admin_url.render_as_string(hide_password=False)
-    subprocess.run(
-        [sys.executable, "-m", "pytest", f"steps/test_{AREA}.py", "-q", "-p", "no:randomly",
-         "-o", f"bdd_features_base_dir={features}", f"--spec-results={results}", "--db=url", f"--db-url={admin_url}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    results = run_area_copy(features, AREA, spec_server)
     flipped = {(f.feature, f.scenario) for f in FLIPS}
     survivors, broken = [], []
-    for scenario in json.loads(results.read_text())["scenarios"]:
+    for scenario in results:
         feature = Path(scenario["feature"]["file"]).stem
         name = scenario["scenario"]["name"]
         if scenario["status"] in ("not_applicable", "skipped"):
@@ -162,3 +170,32 @@ def test_every_flipped_scenario_fails_and_every_other_passes(tmp_path, spec_serv
             broken.append(f"{feature}: {name} is neither flipped nor listed as unflipped")
     assert not survivors, "these scenarios still pass with their fix flipped: " + "; ".join(survivors)
     assert not broken, "; ".join(broken)
+
+
+# Each savepoint verdict and its opposite: a scenario whose verdict is swapped must fail.
+SWAPPED_VERDICTS = {
+    "the database clean": "order 3 leaked",
+    "order 3 leaked": "the database clean",
+    "order 2 leaked": "the database clean",
+    "order 2 in the state declined": "the database clean",
+    "order 1 in the state ready": "the database clean",
+    "missing: the commit was lost": "committed",
+    "order 2 committed": "order 2 missing: the commit was lost",
+}
+
+
+@pytest.mark.slow
+def test_every_savepoint_scenario_fails_when_its_verdict_is_swapped(tmp_path, spec_server):
+    features = tmp_path / "features"
+    shutil.copytree(ROOT / "features", features)
+    verdict = re.compile("|".join(re.escape(text) for text in sorted(SWAPPED_VERDICTS, key=len, reverse=True)))
+    for path in (features / "savepoint_rollback").glob("*.feature"):
+        path.write_text(verdict.sub(lambda match: SWAPPED_VERDICTS[match[0]], path.read_text()))
+    ran = [
+        s
+        for s in run_area_copy(features, "savepoint_rollback", spec_server)
+        if s["status"] not in ("not_applicable", "skipped")
+    ]
+    survivors = [f"{s['scenario']['name']} {s.get('example') or ''}" for s in ran if s["status"] != "failed"]
+    assert ran, "no savepoint scenario ran"
+    assert not survivors, "these scenarios still pass with their verdict swapped: " + "; ".join(survivors)
