@@ -7,7 +7,10 @@ from support.apps.fastapi_shop import shop_app
 from support.outcome import Outcome
 
 
-@given("the shop application's session dependency is overridden with the test's session", target_fixture="shop_client")
+@given(
+    "the shop application's session dependency has been overridden with the test's session",
+    target_fixture="shop_client",
+)
 def _(request, flavour: str, database, joined_test):
     """app.dependency_overrides[request_session] = lambda: session, as the source's fixtures do."""
     app = shop_app(database.url, database.async_url)

@@ -44,12 +44,12 @@ def join_setup() -> JoinSetup:
     return JoinSetup()
 
 
-@given("the test keeps its outer transaction as an object")
+@given("the test has kept its outer transaction as an object")
 def _(join_setup: JoinSetup):
     join_setup.style = "kept"
 
 
-@given("the test opens its outer transaction with a context manager")
+@given("the test has opened its outer transaction with a context manager")
 def _(join_setup: JoinSetup):
     """with connection.begin() as transaction: ... yield session ... transaction.rollback()"""
     join_setup.style = "context manager"
@@ -72,7 +72,7 @@ def _joined(request, flavour: str, sessions: ScenarioSessions, setup: JoinSetup)
 
 
 @given(
-    parsers.parse("the test hands the code a session joined with join_transaction_mode {mode}"),
+    parsers.parse("the test has handed the code a session joined with join_transaction_mode {mode}"),
     target_fixture="joined_test",
 )
 def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup, mode: str):
@@ -80,7 +80,7 @@ def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup, 
     return _joined(request, flavour, sessions, join_setup)
 
 
-@given("the test hands the code the recommended session of support.transactional", target_fixture="joined_test")
+@given("the test has handed the code the recommended session of support.transactional", target_fixture="joined_test")
 def _(request, flavour: str, sessions: ScenarioSessions):
     if flavour == "async":
         joined = recommended_async(
@@ -92,14 +92,14 @@ def _(request, flavour: str, sessions: ScenarioSessions):
     return joined
 
 
-@given("the test hands the code a session joined the default way", target_fixture="joined_test")
+@given("the test has handed the code a session joined the default way", target_fixture="joined_test")
 def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup):
     return _joined(request, flavour, sessions, join_setup)
 
 
 @given(
     parsers.re(
-        r"the test hands the code (?P<kind>a|a 1.4 future) session"
+        r"the test has handed the code (?P<kind>a|a 1.4 future) session"
         r" joined with the (?P<recipe>connection-level|session-level) savepoint recipe"
     ),
     target_fixture="joined_test",

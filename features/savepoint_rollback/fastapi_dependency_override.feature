@@ -17,9 +17,9 @@ Feature: A FastAPI application tested through its overridden session dependency
   Rule: Only a session with savepoints for the request keeps a rollback inside the request from leaking
 
     Scenario Outline: A declined checkout through <the session>
-      Given the test keeps its outer transaction as an object
-      And the test hands the code <the session>
-      And the shop application's session dependency is overridden with the test's session
+      Given the test has kept its outer transaction as an object
+      And the test has handed the code <the session>
+      And the shop application's session dependency has been overridden with the test's session
       When a client checks out order 2 and the payment is declined
       Then the shop answered 201 with order 2 in the state declined
       And after the test's outer rollback, another connection finds <afterwards>
@@ -33,9 +33,9 @@ Feature: A FastAPI application tested through its overridden session dependency
         | the recommended session of support.transactional | the database clean            |
 
     Scenario: A paid checkout through a session joined the default way leaves nothing behind, as nothing rolled back
-      Given the test keeps its outer transaction as an object
-      And the test hands the code a session joined the default way
-      And the shop application's session dependency is overridden with the test's session
+      Given the test has kept its outer transaction as an object
+      And the test has handed the code a session joined the default way
+      And the shop application's session dependency has been overridden with the test's session
       When a client checks out order 2 and the payment is accepted
       Then the shop answered 201 with order 2 in the state paid
       And after the test's outer rollback, another connection finds the database clean
@@ -43,9 +43,9 @@ Feature: A FastAPI application tested through its overridden session dependency
   Rule: An outer transaction opened with a context manager turns the leak into a failed request
 
     Scenario: A declined checkout through the source's context-managed fixture
-      Given the test opens its outer transaction with a context manager
-      And the test hands the code a session joined the default way
-      And the shop application's session dependency is overridden with the test's session
+      Given the test has opened its outer transaction with a context manager
+      And the test has handed the code a session joined the default way
+      And the shop application's session dependency has been overridden with the test's session
       When a client checks out order 2 and the payment is declined
       Then the code under test is refused: "Can't operate on closed transaction inside context manager"
       And after the test's outer rollback, another connection finds the database clean

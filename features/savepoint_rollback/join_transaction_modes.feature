@@ -19,12 +19,12 @@ Feature: What each join_transaction_mode does with the code under test's transac
 
   Background:
     Given order 1 is stored in the state start
-    And the test keeps its outer transaction as an object
+    And the test has kept its outer transaction as an object
 
   Rule: Only create_savepoint keeps the database clean whatever the code under test does with its transaction
 
     Scenario Outline: The code under test <action>
-      Given the test hands the code <the session>
+      Given the test has handed the code <the session>
       When the code under test <action>
       Then the code under test kept working
       And the transaction control it sent was <control>
@@ -74,7 +74,7 @@ Feature: What each join_transaction_mode does with the code under test's transac
     it asks with NOWAIT.
 
     Scenario Outline: The code under test locks a row and commits, under <mode>
-      Given the test hands the code a session joined with join_transaction_mode <mode>
+      Given the test has handed the code a session joined with join_transaction_mode <mode>
       When the code under test locks order 1 with SELECT ... FOR UPDATE and commits to release it
       Then the code under test kept working
       And another connection <can or cannot> lock order 1 while the test is still running

@@ -10,14 +10,14 @@ Feature: Joining a connection that is already inside a savepoint
 
   Background:
     Given order 1 is stored in the state start
-    And the test keeps its outer transaction as an object
+    And the test has kept its outer transaction as an object
     And the test's connection is already inside a savepoint
 
   Rule: Since 2.0, the default join inside a savepoint gives the code savepoints of its own
 
     @sqlalchemy:>=2.0
     Scenario Outline: Inside a savepoint, under <mode>, the code rolls back and goes on to commit
-      Given the test hands the code a session joined with join_transaction_mode <mode>
+      Given the test has handed the code a session joined with join_transaction_mode <mode>
       When the code under test rolls back, then goes on to commit
       Then the code under test kept working
       And the transaction control it sent was <control>
@@ -40,7 +40,7 @@ Feature: Joining a connection that is already inside a savepoint
 
     @sqlalchemy:<2.0
     Scenario: Before 2.0, inside a savepoint, the default join rolls back to the test's savepoint
-      Given the test hands the code a session joined the default way
+      Given the test has handed the code a session joined the default way
       When the code under test rolls back, then goes on to commit
       Then the code under test kept working
       And the transaction control it sent was ROLLBACK TO

@@ -23,8 +23,8 @@ Feature: An outer transaction kept as an object, or opened with a context manage
   Rule: Joined the default way, the code's rollback ends the outer transaction: kept, it leaks; context-managed, it fails
 
     Scenario Outline: Kept as an object, the code <action> and its later commit leaks
-      Given the test keeps its outer transaction as an object
-      And the test hands the code a session joined the default way
+      Given the test has kept its outer transaction as an object
+      And the test has handed the code a session joined the default way
       When the code under test <action>
       Then the code under test kept working
       And after the test's outer rollback, another connection finds order 3 leaked
@@ -35,8 +35,8 @@ Feature: An outer transaction kept as an object, or opened with a context manage
         | fails in the middle, rolls back and goes on to commit |
 
     Scenario Outline: Opened with a context manager, the code <action> and its later commit is refused
-      Given the test opens its outer transaction with a context manager
-      And the test hands the code a session joined the default way
+      Given the test has opened its outer transaction with a context manager
+      And the test has handed the code a session joined the default way
       When the code under test <action>
       Then the code under test is refused: "Can't operate on closed transaction inside context manager"
       And after the test's outer rollback, another connection finds the database clean
@@ -47,8 +47,8 @@ Feature: An outer transaction kept as an object, or opened with a context manage
         | fails in the middle, rolls back and goes on to commit |
 
     Scenario: Opened with a context manager, code that only commits works, as the default join never ends the outer transaction on commit
-      Given the test opens its outer transaction with a context manager
-      And the test hands the code a session joined the default way
+      Given the test has opened its outer transaction with a context manager
+      And the test has handed the code a session joined the default way
       When the code under test commits a new order
       Then the code under test kept working
       And after the test's outer rollback, another connection finds the database clean
@@ -57,15 +57,15 @@ Feature: An outer transaction kept as an object, or opened with a context manage
 
     @sqlalchemy:>=2.0
     Scenario: Since 2.0, create_savepoint inside a context-managed outer transaction
-      Given the test opens its outer transaction with a context manager
-      And the test hands the code a session joined with join_transaction_mode create_savepoint
+      Given the test has opened its outer transaction with a context manager
+      And the test has handed the code a session joined with join_transaction_mode create_savepoint
       When the code under test rolls back, then goes on to commit
       Then the code under test kept working
       And after the test's outer rollback, another connection finds the database clean
 
     Scenario: The connection-level savepoint recipe inside a context-managed outer transaction, on every version
-      Given the test opens its outer transaction with a context manager
-      And the test hands the code a session joined with the connection-level savepoint recipe
+      Given the test has opened its outer transaction with a context manager
+      And the test has handed the code a session joined with the connection-level savepoint recipe
       When the code under test rolls back, then goes on to commit
       Then the code under test kept working
       And after the test's outer rollback, another connection finds the database clean

@@ -16,13 +16,13 @@ Feature: SQLAlchemy 1.4's join and the savepoint recipes of that era
 
   Background:
     Given order 1 is stored in the state start
-    And the test keeps its outer transaction as an object
+    And the test has kept its outer transaction as an object
 
   Rule: Before 2.0, the default join behaves as rollback_only: a rollback by the code ends the test's transaction
 
     @sqlalchemy:<2.0
     Scenario Outline: Before 2.0, joined the default way, the code under test <action>
-      Given the test hands the code a session joined the default way
+      Given the test has handed the code a session joined the default way
       When the code under test <action>
       Then the code under test kept working
       And the transaction control it sent was <control>
@@ -40,7 +40,7 @@ Feature: SQLAlchemy 1.4's join and the savepoint recipes of that era
   Rule: The connection-level recipe keeps the database clean on every version, sync and async
 
     Scenario Outline: With the connection-level recipe, the code under test <action>
-      Given the test hands the code a session joined with the connection-level savepoint recipe
+      Given the test has handed the code a session joined with the connection-level savepoint recipe
       When the code under test <action>
       Then the code under test kept working
       And after the test's outer rollback, another connection finds the database clean
@@ -58,7 +58,7 @@ Feature: SQLAlchemy 1.4's join and the savepoint recipes of that era
 
     @sqlalchemy:<2.0 @sync_only
     Scenario Outline: Before 2.0, with the classic Session and the session-level recipe, the code under test <action>
-      Given the test hands the code a session joined with the session-level savepoint recipe
+      Given the test has handed the code a session joined with the session-level savepoint recipe
       When the code under test <action>
       Then the code under test kept working
       And after the test's outer rollback, another connection finds the database clean
@@ -74,7 +74,7 @@ Feature: SQLAlchemy 1.4's join and the savepoint recipes of that era
 
     @sqlalchemy:<2.0
     Scenario Outline: Before 2.0, a future Session with the session-level recipe leaks when the code under test <action>
-      Given the test hands the code a 1.4 future session joined with the session-level savepoint recipe
+      Given the test has handed the code a 1.4 future session joined with the session-level savepoint recipe
       When the code under test <action>
       Then the code under test kept working
       And after the test's outer rollback, another connection finds order 3 leaked
@@ -86,7 +86,7 @@ Feature: SQLAlchemy 1.4's join and the savepoint recipes of that era
 
     @sqlalchemy:>=2.0
     Scenario Outline: Since 2.0, the session-level recipe leaks when the code under test <action>
-      Given the test hands the code a session joined with the session-level savepoint recipe
+      Given the test has handed the code a session joined with the session-level savepoint recipe
       When the code under test <action>
       Then the code under test kept working
       And after the test's outer rollback, another connection finds order 3 leaked

@@ -9,7 +9,7 @@ Feature: The recommended transactional fixture, on every version
 
   Background:
     Given order 1 is stored in the state start
-    And the test hands the code the recommended session of support.transactional
+    And the test has handed the code the recommended session of support.transactional
 
   Rule: Whatever the code under test does with its transaction, nothing survives the test
 
