@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 TOOLS_STAMP = VENV / ".tools-installed"
+SESSIONS_STAMP = ROOT / ".nox" / ".installed"  # the nox environments hold what pyproject and constraints ask for
 
 
 def run(*command: str | Path) -> None:
@@ -58,9 +59,20 @@ def ensure_tools() -> None:
 
 
 def nox(*arguments: str) -> None:
+    """Run nox sessions; reused environments skip their installs unless the project's requirements changed."""
     environment_path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
     os.environ["PATH"] = environment_path
-    run(BIN / "nox", "--noxfile", ROOT / "noxfile.py", *arguments)
+    sources = [ROOT / "pyproject.toml", ROOT / "constraints.txt"]
+    current = SESSIONS_STAMP.exists() and all(s.stat().st_mtime <= SESSIONS_STAMP.stat().st_mtime for s in sources)
+    completed = subprocess.run(
+        [str(BIN / "nox"), "--noxfile", str(ROOT / "noxfile.py"), *(["--no-install"] if current else []), *arguments],
+        cwd=ROOT,
+    )
+    if not current and completed.returncode == 0:
+        SESSIONS_STAMP.parent.mkdir(exist_ok=True)
+        SESSIONS_STAMP.touch()
+    if completed.returncode:
+        sys.exit(completed.returncode)
 
 
 def main(arguments: list[str]) -> None:

@@ -51,7 +51,16 @@ def main() -> None:
     report("docs render, in-process", in_process, "s", 2.0)
 
     if not options.skip_matrix:
-        nox = [str(ROOT / ".venv" / "bin" / "nox"), "--sessions", "spec", "--", "-q", "-p", "no:randomly"]
+        nox = [
+            str(ROOT / ".venv" / "bin" / "nox"),
+            "--no-install",
+            "--sessions",
+            "spec",
+            "--",
+            "-q",
+            "-p",
+            "no:randomly",
+        ]
         environment = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
         timed(nox, env=environment)  # warm: environments built and reused
         walls = [timed(nox, env=environment) for _ in range(options.matrix_runs)]
