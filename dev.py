@@ -85,6 +85,7 @@ def main(arguments: list[str]) -> None:
     readable = ["--gherkin-terminal-reporter", "-vv", "-p", "no:randomly"]
     if command == "spec":
         nox("--sessions", "spec", "docs", "--", *readable, *pytest_arguments)
+        print(f"living documentation: {ROOT / 'site' / 'index.html'}")
     else:
         nox("--sessions", "spec", "tests", "docs", "--", *pytest_arguments)
 
