@@ -1,0 +1,143 @@
+"""Real runs of the suite in child processes, and what runs leave behind on the machine and the server.
+
+Shared by the reliability tests and the soak benchmark; nothing here mocks a server or a process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import psutil
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from support.database.embedded import data_root
+from support.database.own_database import PREFIX
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # the machine's own PostgreSQL, when it runs
+SHM = Path("/dev/shm")
+SYSV_SHM = Path("/proc/sysvipc/shm")
+
+
+def service_answers(url_host: str = "127.0.0.1", port: int = 5432) -> bool:
+    try:
+        socket.create_connection((url_host, port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def pytest_command(*arguments: str | Path) -> list[str]:
+    """``python -m pytest`` with these arguments, in the suite's own interpreter."""
+    return [sys.executable, "-m", "pytest", *map(str, arguments)]
+
+
+def start_run(*arguments: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.Popen:
+    """A pytest run in the background, its stdout and stderr merged into one text pipe."""
+    return subprocess.Popen(
+        pytest_command(*arguments),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def run(*arguments: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 900):
+    """A pytest run to its end: the CompletedProcess, with stdout and stderr merged."""
+    return subprocess.run(
+        pytest_command(*arguments),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def statuses(results: Path) -> dict[str, str]:
+    """Scenario node id -> status, from a ``--spec-results`` document."""
+    return {scenario["nodeid"]: scenario["status"] for scenario in json.loads(results.read_text())["scenarios"]}
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """What runs of the suite could leave behind, at one moment."""
+
+    run_directories: frozenset[str]  # run-* under the embedded data root
+    postgres_processes: frozenset[int]  # postgres processes working inside the embedded data root
+    shm_entries: frozenset[str]  # /dev/shm entries other than the data root itself
+    sysv_segments: frozenset[int]  # System V shared memory segment ids
+    spec_databases: frozenset[str]  # spec_* databases on the service (empty when it does not answer)
+    temp_entries: frozenset[str]  # entries of the temp directory
+
+    def growth_since(self, before: Leftovers) -> dict[str, list]:
+        """What is here now and was not before, by kind (kinds with nothing new are left out)."""
+        grown = {}
+        for kind in fields(self):
+            new = getattr(self, kind.name) - getattr(before, kind.name)
+            if new:
+                grown[kind.name] = sorted(new)
+        return grown
+
+
+def leftovers(service_url: str | None = SERVICE_URL) -> Leftovers:
+    root = data_root()
+    return Leftovers(
+        run_directories=frozenset(path.name for path in root.glob("run-*")),
+        postgres_processes=frozenset(process.pid for process in our_postgres_processes()),
+        shm_entries=frozenset(entry.name for entry in SHM.iterdir() if SHM / entry.name != root)
+        if SHM.is_dir()
+        else frozenset(),
+        sysv_segments=frozenset(_sysv_segment_ids()),
+        spec_databases=frozenset(spec_databases(service_url)) if service_url and service_answers() else frozenset(),
+        temp_entries=frozenset(os.listdir(os.environ.get("TMPDIR", "/tmp"))),
+    )
+
+
+def our_postgres_processes() -> list[psutil.Process]:
+    """postgres processes of the embedded provider: a postmaster and its children work in its data directory."""
+    root = str(data_root())
+    found = []
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] != "postgres":
+            continue
+        try:
+            if process.cwd().startswith(root + os.sep) and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def spec_databases(service_url: str = SERVICE_URL) -> set[str]:
+    """Names of the databases on the service that are named like the suite's own."""
+    engine = create_engine(service_url.replace("postgresql://", "postgresql+psycopg2://", 1), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            names = connection.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                {"prefix": PREFIX.replace("_", r"\_") + "%"},
+            )
+            return {name for (name,) in names}
+    finally:
+        engine.dispose()
+
+
+def _sysv_segment_ids() -> list[int]:
+    try:
+        lines = SYSV_SHM.read_text().splitlines()[1:]
+    except OSError:
+        return []
+    return [int(line.split()[1]) for line in lines if line.split()]
