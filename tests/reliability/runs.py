@@ -92,11 +92,16 @@ class Leftovers:
         return grown
 
 
-def leftovers(service_url: str | None = SERVICE_URL) -> Leftovers:
-    root = data_root()
+def leftovers(root: Path | None = None, service_url: str | None = SERVICE_URL) -> Leftovers:
+    """A snapshot; ``root``: the embedded data root the runs use (SPEC_PG_DATA_ROOT's product directory).
+
+    Other runs on the machine (or on the service) show up too: give each test's runs a private data root,
+    and compare databases by name, not by count.
+    """
+    root = root or data_root()
     return Leftovers(
         run_directories=frozenset(path.name for path in root.glob("run-*")),
-        postgres_processes=frozenset(process.pid for process in our_postgres_processes()),
+        postgres_processes=frozenset(process.pid for process in our_postgres_processes(root)),
         shm_entries=frozenset(entry.name for entry in SHM.iterdir() if SHM / entry.name != root)
         if SHM.is_dir()
         else frozenset(),
@@ -106,9 +111,10 @@ def leftovers(service_url: str | None = SERVICE_URL) -> Leftovers:
     )
 
 
-def our_postgres_processes() -> list[psutil.Process]:
-    """postgres processes of the embedded provider: a postmaster and its children work in its data directory."""
-    root = str(data_root())
+def our_postgres_processes(root: Path | None = None) -> list[psutil.Process]:
+    """postgres processes of the embedded provider under ``root`` (default: the data root in use): a postmaster
+    and its children work in their data directory."""
+    root = str(root or data_root())
     found = []
     for process in psutil.process_iter(["name"]):
         if process.info["name"] != "postgres":
