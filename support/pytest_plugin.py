@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from contextlib import ExitStack
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from support import guards, versions
+from support.apps.servers import app_log_root
 from support.database.choice import choose, serve
 from support.database.harness import SpecDatabase, harness_engine, prepared_database
 from support.database.server import ProviderUnavailable, ServerHandle
 from support.observer import Observer
 from support.outcome import Outcome
+from support.processes import remove_directories_of_dead_owners
 from support.sessions import ScenarioSessions
 from support.sql_log import SqlLog
 from support.warnings_log import WarningsLog
@@ -26,6 +30,7 @@ SCENARIO_SQL_LOG = pytest.StashKey[SqlLog]()
 SCENARIO_OUTCOME = pytest.StashKey[Outcome]()
 SCENARIO_WARNINGS = pytest.StashKey[WarningsLog]()
 STEP_FAILED = pytest.StashKey[bool]()
+SIGTERM_HANDLED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +59,18 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(reason)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistServerSharing(), "spec-xdist-server-sharing")
+    if (
+        getattr(config, "workerinput", None) is None  # xdist workers are stopped by their controller
+        and threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # nobody else handles it
+    ):
+        signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+        config.stash[SIGTERM_HANDLED] = True
+
+
+def _interrupt_on_sigterm(signum: int, frame) -> None:
+    """SIGTERM ends the run as Ctrl-C does: fixtures torn down, own database dropped, server stopped."""
+    raise KeyboardInterrupt("SIGTERM")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -66,13 +83,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
         return
     lifetime, passed_over = ExitStack(), []
+    config.stash[SERVER_LIFETIME] = lifetime  # stored first: an interrupt during the start still stops what started
+    remove_directories_of_dead_owners(app_log_root())  # web servers' logs of killed runs
     try:
         choice = choose(config.getoption("db"), config.getoption("db_url"), config.getoption("pg_bin"))
         config.stash[SERVER] = lifetime.enter_context(serve(choice, passed_over))
     except ProviderUnavailable as unavailable:
         lifetime.close()
         raise pytest.UsageError(f"database: {unavailable}") from None
-    config.stash[SERVER_LIFETIME] = lifetime
     config.stash[PASSED_OVER] = tuple(passed_over)
 
 
@@ -80,6 +98,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     lifetime = config.stash.get(SERVER_LIFETIME, None)
     if lifetime is not None:
         lifetime.close()
+    if config.stash.get(SIGTERM_HANDLED, False) and signal.getsignal(signal.SIGTERM) is _interrupt_on_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class XdistServerSharing:
@@ -104,6 +124,8 @@ def run_description(config: pytest.Config) -> list[str]:
     if server is not None:
         lines.append(f"database: {server.describe()}")
     lines.extend(f"database passed over: {reason}" for reason in config.stash.get(PASSED_OVER, ()))
+    if server is not None and server.swept:
+        lines.append(f"database swept: {', '.join(server.swept)} (left by killed runs)")
     lines.append(
         f"sqlalchemy: {sqlalchemy.__version__}; drivers: psycopg2 {psycopg2.__version__.split()[0]}, "
         f"asyncpg {asyncpg.__version__}"
@@ -199,10 +221,15 @@ def spec_server(pytestconfig: pytest.Config) -> ServerHandle:
 @pytest.fixture(scope="session")
 def spec_database(spec_server: ServerHandle):
     """The suite's own database in the chosen server, with the schema, for the whole run."""
-    from support.database.own_database import as_async_url, own_database
+    from support.database.own_database import as_async_url, own_database, pending_directory
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with own_database(spec_server.admin_url, worker) as url, prepared_database(url, as_async_url(url)) as database:
+    # a url server outlives the run: a pending entry covers the moment before the database carries its owner mark
+    pending = pending_directory() if spec_server.provider == "url" else None
+    with (
+        own_database(spec_server.admin_url, worker, pending) as url,
+        prepared_database(url, as_async_url(url)) as database,
+    ):
         yield database
 
 

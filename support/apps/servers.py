@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from support.processes import die_with_parent
+from support.processes import die_with_parent, make_owned_directory
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT = 20.0
@@ -54,10 +55,20 @@ def server_command(kind: str, port: int, threads: int = 1) -> list[str]:
     raise ValueError(f"unknown server kind {kind!r}")
 
 
+def app_log_root() -> Path:
+    """Where runs keep their web servers' logs, a directory per run: removed at its end, or swept at a later
+    run's start once its owner is dead (a killed run cannot remove its own)."""
+    from support.database.embedded import data_root
+
+    return data_root() / "app-logs"
+
+
 @contextmanager
-def running_server(kind: str, environment: dict[str, str], threads: int = 1) -> Iterator[RunningServer]:
+def running_server(
+    kind: str, environment: dict[str, str], threads: int = 1, log_dir: Path | None = None
+) -> Iterator[RunningServer]:
     port = free_loopback_port()
-    log = Path(tempfile.mkstemp(prefix=f"spec-{kind}-", suffix=".log")[1])
+    log = Path(tempfile.mkstemp(prefix=f"spec-{kind}-", suffix=".log", dir=log_dir)[1])
     with open(log, "wb") as log_file:
         process = subprocess.Popen(
             server_command(kind, port, threads),
@@ -107,13 +118,15 @@ class ServerRegistry:
         self.database_url = database_url
         self._running: dict[tuple, RunningServer] = {}
         self._lifetime = ExitStack()
+        self._log_dir = Path(make_owned_directory(app_log_root()))
+        self._lifetime.callback(shutil.rmtree, self._log_dir, ignore_errors=True)  # after the servers stopped
 
     def serving(self, kind: str, threads: int = 1, **configuration: bool) -> RunningServer:
         key = (kind, threads, tuple(sorted(configuration.items())))
         if key not in self._running:
             environment = {"HR_DATABASE_URL": self.database_url}
             environment.update({f"HR_{name.upper()}": "1" if on else "0" for name, on in configuration.items()})
-            self._running[key] = self._lifetime.enter_context(running_server(kind, environment, threads))
+            self._running[key] = self._lifetime.enter_context(running_server(kind, environment, threads, self._log_dir))
         server = self._running[key]
         httpx.post(f"{server.base_url}/_spec/reset", timeout=10.0).raise_for_status()
         return server

@@ -43,7 +43,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy.engine import URL
 
-from support.processes import die_with_parent
+from support.processes import die_with_parent, gone
 
 from .server import ProviderUnavailable, ServerHandle
 
@@ -522,7 +522,7 @@ def _owner_alive(run_dir: Path) -> bool:
         pid_text, created_text = (run_dir / "owner").read_text().split()
         owner = psutil.Process(int(pid_text))
         same = abs(owner.create_time() - float(created_text)) < 0.01  # the same process, not a reused pid
-        return same and not _gone(owner)
+        return same and not gone(owner)
     except psutil.NoSuchProcess:
         return False
     except (OSError, ValueError, psutil.Error):
@@ -548,19 +548,9 @@ def _no_server_left(data: Path) -> bool:
         with suppress(psutil.Error):
             postmaster.send_signal(stop_signal)
             postmaster.wait(patience)
-        if _gone(postmaster):
+        if gone(postmaster):
             return True
     return False
-
-
-def _gone(process: psutil.Process) -> bool:
-    """Exited, or a zombie waiting for its parent to collect it."""
-    try:
-        return process.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.Error:
-        return False
 
 
 def _make_dir(path: Path, mode: int, account: Account | None = None) -> None:

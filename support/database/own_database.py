@@ -1,6 +1,14 @@
 """The suite's own database inside a server: created for the run, dropped at its end.
 
-Only databases this process created, named ``spec_<8 hex>_<worker>``, are ever dropped.
+Only databases named ``spec_<8 hex>_<worker>`` are ever dropped, and only by one of two paths:
+
+- ``drop_own_database``: a database this process created;
+- ``drop_abandoned_database`` (and the sweep at the start of a url run): a database whose owner mark names a
+  process of this host (same host name, boot and pid namespace) that has provably ended, i.e. a run killed
+  before it could drop its own. The mark is a ``COMMENT ON DATABASE`` written right after the creation; a
+  pending entry in a local directory, written before the creation, covers the moment in between.
+
+A database without our mark, of another host, or of a live process is never touched.
 """
 
 from __future__ import annotations
@@ -8,14 +16,19 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
+
+from support.processes import Owner
 
 PREFIX = "spec_"
 OWN_NAME = re.compile(r"spec_[0-9a-f]{8}_[a-z0-9]{1,40}")
+MARK_PREFIX = "sqlalchemy-session-spec "  # every owner mark starts so
 SYNC_DRIVER = "postgresql+psycopg2"
 ASYNC_DRIVER = "postgresql+asyncpg"
 # libpq URL parameters as asyncpg names them; None: about connecting only, left out for asyncpg
@@ -29,7 +42,7 @@ ASYNCPG_PARAMETERS = {
     "application_name": None,
 }
 
-_created_here: set[str] = set()  # names this process created and has not dropped yet
+_created_here: set[str] = set()  # names this process created (or is creating) and has not dropped yet
 
 
 def new_database_name(worker: str = "main") -> str:
@@ -49,17 +62,45 @@ def as_async_url(url: URL) -> URL:
     return url.set(drivername=ASYNC_DRIVER, query=query)
 
 
+def owner_mark(owner: Owner) -> str:
+    return MARK_PREFIX + owner.mark()
+
+
+def owner_of_mark(comment: str | None) -> Owner | None:
+    """The owner our mark names; None for a comment that is not our mark (or no comment)."""
+    if not comment or not comment.startswith(MARK_PREFIX):
+        return None
+    return Owner.parse(comment[len(MARK_PREFIX) :])
+
+
+def pending_directory() -> Path:
+    """Where pending entries live on this host: beside the embedded provider's run directories."""
+    from .embedded import data_root
+
+    return data_root() / "pending-databases"
+
+
+def server_key(admin_url: URL) -> str:
+    """The server a pending entry belongs to: host (or socket directory) and port."""
+    return f"{admin_url.host or admin_url.query.get('host')}:{admin_url.port or admin_url.query.get('port') or 5432}"
+
+
 @contextmanager
-def own_database(admin_url: URL, worker: str = "main") -> Iterator[URL]:
-    """A new, empty database beside ``admin_url``'s for the block (a psycopg2 URL); dropped at its end."""
+def own_database(admin_url: URL, worker: str = "main", pending: Path | None = None) -> Iterator[URL]:
+    """A new, empty database beside ``admin_url``'s for the block (a psycopg2 URL), marked with this process as
+    its owner; dropped at its end. ``pending``: a local directory for the entry that covers the moment between
+    CREATE DATABASE and its mark (the url provider's, whose server outlives the run)."""
     name = new_database_name(worker)
     admin = create_engine(admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            # template0: nothing a server's template1 may hold comes along
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
-        _created_here.add(name)
+        _created_here.add(name)  # from before CREATE: an interrupt during it still ends in the drop below
         try:
+            try:
+                _create_marked(admin, name, pending)
+            except Exception:
+                if not _exists(admin, name):  # the creation failed: nothing to drop, and its error is the news
+                    _created_here.discard(name)
+                raise
             yield admin_url.set(drivername=SYNC_DRIVER, database=name)
         finally:
             if name in _created_here:  # unless the block dropped it itself
@@ -68,16 +109,106 @@ def own_database(admin_url: URL, worker: str = "main") -> Iterator[URL]:
         admin.dispose()
 
 
+def _create_marked(admin: Engine, name: str, pending: Path | None) -> None:
+    mark = owner_mark(Owner.current())
+    entry = pending / name if pending else None
+    if entry:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.write_text(f"{server_key(admin.url)}\n{mark}\n")
+    with admin.connect() as connection:
+        # template0: nothing a server's template1 may hold comes along
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        connection.execute(text(f'COMMENT ON DATABASE "{name}" IS :mark'), {"mark": mark})
+    if entry:
+        entry.unlink(missing_ok=True)
+
+
+def _exists(admin: Engine, name: str) -> bool:
+    try:
+        with admin.connect() as connection:
+            found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            return found.first() is not None
+    except DBAPIError:
+        return False  # no server to ask: a database made before its mark is left to its pending entry
+
+
 def drop_own_database(admin: Engine, name: str, force: bool | None = None) -> None:
     """End the database's other connections, then drop it.
 
     Refuses (ValueError) any name not of our pattern or not created by this process. ``force``: DROP ...
     WITH (FORCE); by default when the server has it (13 and later).
     """
-    if not OWN_NAME.fullmatch(name):
-        raise ValueError(f"refusing to drop {name!r}: only databases named spec_<8 hex>_<worker> are ours")
+    _refuse_unless_our_name(name)
     if name not in _created_here:
         raise ValueError(f"refusing to drop {name!r}: this process did not create it")
+    _drop(admin, name, force)
+    _created_here.discard(name)
+
+
+def drop_abandoned_database(admin: Engine, name: str, pending: Path | None = None, force: bool | None = None) -> None:
+    """Drop a database of ours whose owner, a process of this host, has provably ended.
+
+    Refuses (ValueError) any name not of our pattern, and any database whose owner mark (or, with no mark yet,
+    pending entry) does not name such a process: no mark, another host, or a process still running.
+    """
+    _refuse_unless_our_name(name)
+    if name in _created_here:
+        raise ValueError(f"refusing to sweep {name!r}: this process created it and is alive")
+    with admin.connect() as connection:
+        comment = connection.execute(
+            text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
+            {"name": name},
+        ).scalar()
+    pending_owner = _pending_entries(pending, admin.url).get(name, (None, None))[1]
+    owner = owner_of_mark(comment) or (pending_owner if comment is None else None)
+    if owner is None:
+        raise ValueError(f"refusing to sweep {name!r}: it carries no owner mark of ours")
+    if not owner.provably_dead():
+        raise ValueError(f"refusing to sweep {name!r}: its owner ({owner.mark()}) is alive or not of this host")
+    _drop(admin, name, force)
+
+
+def sweep_abandoned_databases(admin: Engine, pending: Path | None = None) -> list[str]:
+    """Drop every database of ours whose owner has provably ended; the names dropped.
+
+    Candidates are named like ours and carry our mark or have a pending entry here; each is judged again by
+    ``drop_abandoned_database``, and one that another run's sweep dropped first is passed over.
+    """
+    with admin.connect() as connection:
+        comments = dict(
+            connection.execute(text("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database")).all()
+        )
+    entries = _pending_entries(pending, admin.url)
+    swept = []
+    for name in sorted(comments):
+        if OWN_NAME.fullmatch(name) and (owner_of_mark(comments[name]) or name in entries):
+            with suppress(ValueError, DBAPIError):
+                drop_abandoned_database(admin, name, pending)
+                swept.append(name)
+    for name, (entry, owner) in entries.items():  # a dead owner's entry whose database is gone now
+        if (name not in comments or name in swept) and owner.provably_dead():
+            entry.unlink(missing_ok=True)
+    return swept
+
+
+def _pending_entries(pending: Path | None, admin_url: URL) -> dict[str, tuple[Path, Owner]]:
+    """This server's pending entries by database name, with their owners (other servers' wait for a run there)."""
+    entries = {}
+    for entry in sorted(pending.iterdir()) if pending and pending.is_dir() else ():
+        with suppress(OSError, ValueError):
+            server, mark = entry.read_text().splitlines()
+            owner = owner_of_mark(mark)
+            if OWN_NAME.fullmatch(entry.name) and server == server_key(admin_url) and owner:
+                entries[entry.name] = (entry, owner)
+    return entries
+
+
+def _refuse_unless_our_name(name: str) -> None:
+    if not OWN_NAME.fullmatch(name):
+        raise ValueError(f"refusing to drop {name!r}: only databases named spec_<8 hex>_<worker> are ours")
+
+
+def _drop(admin: Engine, name: str, force: bool | None) -> None:
     with admin.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")  # DROP DATABASE needs it
         connection.execute(
@@ -90,4 +221,3 @@ def drop_own_database(admin: Engine, name: str, force: bool | None = None) -> No
         if force is None:
             force = connection.dialect.server_version_info >= (13,)
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"' + (" WITH (FORCE)" if force else ""))
-    _created_here.discard(name)

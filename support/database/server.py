@@ -24,6 +24,7 @@ class ServerHandle:
     admin_url: URL
     server_version: str  # e.g. "18.6"
     detail: str  # where it runs, for the header; never a password
+    swept: tuple[str, ...] = ()  # databases of killed runs this start dropped
 
     def describe(self) -> str:
         return f"{self.provider} PostgreSQL {self.server_version} ({self.detail})"

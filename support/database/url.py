@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
 from .server import ProviderUnavailable, ServerHandle
@@ -174,4 +174,17 @@ def serve_url(url_text: str, timeout: float = TIMEOUT) -> Iterator[ServerHandle]
             f"role {role!r} may not create databases at {where(url)}: "
             f"grant it with ALTER ROLE {_identifier(role)} CREATEDB or use another role"
         )
-    yield ServerHandle("url", url, version, f"{where(url)} as {role}")
+    yield ServerHandle("url", url, version, f"{where(url)} as {role}", swept=_swept(url))
+
+
+def _swept(url: URL) -> tuple[str, ...]:
+    """Drop the databases that killed runs of this host left here; their names."""
+    from .own_database import pending_directory, sweep_abandoned_databases
+
+    admin = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        return tuple(sweep_abandoned_databases(admin, pending_directory()))
+    except DBAPIError:  # the run can go on without its sweep; the next one tries again
+        return ()
+    finally:
+        admin.dispose()
