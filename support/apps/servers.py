@@ -21,6 +21,8 @@ from support.processes import die_with_parent, make_owned_directory
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT = 20.0
+# what a server gets when pytest dies: gunicorn's quick shutdown (its SIGTERM waits for workers up to 30 s)
+DEATH_SIGNALS = {"gunicorn": signal.SIGQUIT}
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def running_server(
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent(signal.SIGTERM),
+            preexec_fn=die_with_parent(DEATH_SIGNALS.get(kind, signal.SIGTERM)),
         )
     server = RunningServer(kind, f"http://127.0.0.1:{port}", log)
     try:

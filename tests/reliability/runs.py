@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -17,7 +24,7 @@ import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from support.database.embedded import data_root
+from support.database.embedded import PRODUCT_DIR, cache_dir_for, data_root, default_bin_dir
 from support.database.own_database import PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +71,27 @@ def run(*arguments: str | Path, env: dict[str, str] | None = None, cwd: Path = R
         text=True,
         timeout=timeout,
     )
+
+
+@contextmanager
+def private_data_root(seeded: bool = True) -> Iterator[Path]:
+    """A ``SPEC_PG_DATA_ROOT`` of its own beside the usual one (the server's account may enter it), its cluster
+    cache seeded from the shared one when that exists (no initdb); removed, with any server left in it, after."""
+    beside = data_root().parent
+    beside.mkdir(parents=True, exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="spec-reliability-", dir=beside))
+    base.chmod(0o755)
+    try:
+        shared = cache_dir_for(default_bin_dir())
+        if seeded and shared.is_dir():
+            (base / PRODUCT_DIR / "cache").mkdir(parents=True)
+            subprocess.run(["cp", "-a", str(shared), str(base / PRODUCT_DIR / "cache" / shared.name)], check=True)
+        yield base
+    finally:
+        for process in our_postgres_processes(base / PRODUCT_DIR):
+            with suppress(psutil.Error):
+                process.kill()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def statuses(results: Path) -> dict[str, str]:
@@ -147,3 +175,92 @@ def _sysv_segment_ids() -> list[int]:
     except OSError:
         return []
     return [int(line.split()[1]) for line in lines if line.split()]
+
+
+# --- watching a run: its output as it comes, its processes, the moment to stop it -----------------------
+
+RESULT_LINE = re.compile(r"\[\s*\d+%\]\s*$")  # pytest -v: a test's outcome line ends with its progress
+
+
+class WatchedRun:
+    """A pytest run in the background (give it ``-v``), its output read as it comes with the time of each line.
+
+    A result line is one test's outcome; phases of a run, by its output: ``server start`` before the first
+    result, ``mid-scenario`` between the first and the last, ``teardown`` after the last.
+    """
+
+    def __init__(self, *arguments: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT):
+        self.started = time.monotonic()
+        self.process = start_run(*arguments, env={"PYTHONUNBUFFERED": "1", **(env or {})}, cwd=cwd)
+        self.lines: list[tuple[float, str]] = []  # (seconds since the start, line)
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        return "\n".join(line for _, line in self.lines)
+
+    def result_times(self) -> list[float]:
+        with self._changed:
+            return [at for at, line in self.lines if RESULT_LINE.search(line)]
+
+    def wait_for_results(self, count: int, timeout: float = 120) -> bool:
+        """Until ``count`` results were printed (True), or the run ended or the time ran out (False)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.result_times()) < count:
+                if not self._reader.is_alive() or time.monotonic() > deadline:
+                    return False
+                self._changed.wait(0.05)
+        return True
+
+    def processes(self) -> list[psutil.Process]:
+        """The run and everything it started that is still running (servers, their workers and backends)."""
+        try:
+            run = psutil.Process(self.process.pid)
+            return [run, *run.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def finish(self, timeout: float = 120) -> int:
+        """The exit code, once the run and its output have ended."""
+        code = self.process.wait(timeout)
+        self._reader.join(10)
+        return code
+
+    def stop(self) -> None:
+        """Kill what is left (a test's own clean-up)."""
+        with suppress(ProcessLookupError):
+            self.process.kill()
+        self.finish(30)
+
+
+def phase_of(results_before: int, results_in_all: int) -> str:
+    """The phase of a run a moment falls in, by the results printed before it."""
+    if results_before == 0:
+        return "server start"
+    return "mid-scenario" if results_before < results_in_all else "teardown"
+
+
+def databases_owned_by(pid: int, service_url: str = SERVICE_URL) -> set[str]:
+    """The service's databases whose owner mark names process ``pid`` of this host."""
+    from support.database.own_database import owner_of_mark
+    from support.processes import this_host
+
+    engine = create_engine(service_url.replace("postgresql://", "postgresql+psycopg2://", 1), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"))
+            owners = {name: owner_of_mark(comment) for name, comment in rows}
+    finally:
+        engine.dispose()
+    return {name for name, owner in owners.items() if owner and owner.pid == pid and owner.host == this_host()}

@@ -1,0 +1,198 @@
+"""SIGKILL, SIGTERM and SIGINT sent to real runs of the specification at random moments of each phase.
+
+Each kill is followed by the checks that matter to whoever runs the suite next on the machine: no postgres
+process (nor web server) of the killed run is left 2 s after it ended; the next run passes and leaves no run
+directory, web-server log or pending entry behind; with the url provider, no database the killed run created
+is left once the next run has swept. The phase a signal actually hit is read from the killed run's output
+(results printed before it ended), not assumed from the delay chosen.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+from support.database.embedded import PRODUCT_DIR
+from tests.reliability import runs
+
+pytestmark = pytest.mark.reliability
+
+# the killed run: web servers first (uvicorn, then gunicorn, both kept to the end), then quick scenarios
+KILLED_RUN = (
+    "steps/test_request_boundary.py",
+    "steps/test_cascades.py",
+    "-k",
+    "async_dependency or removed_at_teardown_the_read_after or test_cascades",
+)
+NEXT_RUN = ("steps/test_cascades.py", "-q")
+PROVIDERS = {"embedded": ("--db=embedded",), "url": ("--db=url", f"--db-url={runs.SERVICE_URL}")}
+SIGNALS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
+PHASES = ("server start", "mid-scenario", "teardown")
+# every signal in every phase, and SIGKILL (nothing of the run's own clean-up runs) once more where work is going on
+CASES = [(death, phase) for death in SIGNALS for phase in PHASES] + [
+    (signal.SIGKILL, "server start"),
+    (signal.SIGKILL, "mid-scenario"),
+]
+ATTEMPTS = 3  # a signal that missed its phase (timing on a busy machine) is sent again in a new run
+GRACE = 2.0  # seconds a killed run's processes may take to end
+GRACEFUL_EXIT = 60.0  # seconds an interrupted run may take to tear down
+
+KILLS: list[dict] = []  # every kill of this module, for the summary
+
+
+@dataclass(frozen=True)
+class Timing:
+    """An uninterrupted run of KILLED_RUN: when its first and last results came and when it ended."""
+
+    first: float
+    last: float
+    end: float
+    results: int
+
+
+def the_run(provider: str, *arguments: str) -> tuple[str, ...]:
+    return (*arguments, *PROVIDERS[provider], "-p", "no:randomly")
+
+
+@pytest.fixture(scope="module")
+def data_root() -> Path:
+    """A data root for this module's runs only: other runs on the machine cannot confuse its checks."""
+    with runs.private_data_root() as root:
+        yield root
+
+
+def product_dir(root: Path) -> Path:
+    return root / PRODUCT_DIR
+
+
+@pytest.fixture(scope="module")
+def timings(data_root) -> dict[str, Timing]:
+    """One uninterrupted run per provider, to place signals inside each phase."""
+    measured = {}
+    for provider in PROVIDERS:
+        if provider == "url" and not runs.service_answers():
+            continue
+        run = runs.WatchedRun(*the_run(provider, *KILLED_RUN, "-v"), env={"SPEC_PG_DATA_ROOT": str(data_root)})
+        assert run.finish() == 0, run.output[-3000:]
+        results = run.result_times()
+        measured[provider] = Timing(results[0], results[-1], time.monotonic() - run.started, len(results))
+    return measured
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary(request):
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if not KILLS or reporter is None:
+        return
+    write = reporter.write_line
+    write("")
+    write(f"kills and interrupts: {len(KILLS)} runs killed, {sum(k['leaks'] for k in KILLS)} leaks")
+    for provider in PROVIDERS:
+        mine = [kill for kill in KILLS if kill["provider"] == provider]
+        if not mine:
+            continue
+        counts = Counter((kill["signal"], kill["phase"]) for kill in mine)
+        cells = ", ".join(f"{name} {phase}: {counts[name, phase]}" for name in _names() for phase in PHASES)
+        slowest = max(kill["gone_after"] for kill in mine)
+        left = sum(kill["left_by_kill"] for kill in mine)
+        write(
+            f"  {provider}: {len(mine)} runs ({cells}); processes gone within {slowest:.2f} s of the run's end; "
+            f"{left} database(s) left by the kills for the next run's sweep"
+            if provider == "url"
+            else f"  {provider}: {len(mine)} runs ({cells}); processes gone within {slowest:.2f} s of the run's end"
+        )
+
+
+def _names() -> list[str]:
+    return [death.name for death in SIGNALS]
+
+
+@pytest.mark.parametrize(
+    ("death", "phase"),
+    CASES,
+    ids=[f"{death.name}-{phase.replace(' ', '-')}-{n}" for n, (death, phase) in enumerate(CASES)],
+)
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_killed_run_leaves_nothing_the_next_run_does_not_clear(provider, death, phase, data_root, timings):
+    if provider not in timings:
+        pytest.skip(f"no PostgreSQL service at {runs.SERVICE_URL}")
+    env = {"SPEC_PG_DATA_ROOT": str(data_root)}
+    for _ in range(ATTEMPTS):
+        kill = kill_once(provider, death, phase, timings[provider], env, data_root)
+        if kill is not None and kill["phase"] == phase:
+            return
+    pytest.fail(f"{death.name} never hit {phase} in {ATTEMPTS} runs (the machine is too busy to place it?)")
+
+
+def kill_once(provider: str, death: signal.Signals, phase: str, timing: Timing, env: dict, root: Path) -> dict | None:
+    """One run killed in ``phase``, with every check; what it measured (None when the run ended first)."""
+    run = runs.WatchedRun(*the_run(provider, *KILLED_RUN, "-v"), env=env)
+    try:
+        if phase == "server start":
+            time.sleep(random.uniform(0.05, 0.95) * timing.first)
+        elif phase == "mid-scenario":
+            run.wait_for_results(1)
+            time.sleep(random.uniform(0.0, 0.9) * (timing.last - timing.first))
+        else:
+            run.wait_for_results(timing.results)
+            time.sleep(random.uniform(0.0, 0.6) * (timing.end - timing.last))
+        started = run.processes()
+        names = {process.pid: described(process) for process in started}
+        if run.process.poll() is not None or not started:
+            run.finish()
+            return None  # ended before the signal: no kill to check
+        run.process.send_signal(death)
+        run.finish(GRACEFUL_EXIT)
+        ended = time.monotonic()
+    finally:
+        run.stop()
+    hit = runs.phase_of(len(run.result_times()), timing.results)
+
+    _, still_running = psutil.wait_procs(started[1:], timeout=GRACE)  # postgres, web servers, their workers
+    gone_after = time.monotonic() - ended
+    ours = runs.our_postgres_processes(product_dir(root))
+    left_by_kill = runs.databases_owned_by(run.process.pid) if provider == "url" else set()
+
+    following = runs.run(*the_run(provider, *NEXT_RUN), env=env, timeout=300)
+    left_after_next = runs.databases_owned_by(run.process.pid) if provider == "url" else set()
+    leftovers = {
+        "processes still running": [names[process.pid] for process in still_running],
+        "postgres processes of ours": [process.pid for process in ours],
+        "run directories": sorted(path.name for path in product_dir(root).glob("run-*")),
+        "web server logs": sorted(path.name for path in product_dir(root).glob("app-logs/*")),
+        "pending entries": sorted(path.name for path in product_dir(root).glob("pending-databases/*")),
+        "databases of the killed run": sorted(left_after_next),
+    }
+    leaks = {kind: found for kind, found in leftovers.items() if found}
+    KILLS.append(
+        {
+            "provider": provider,
+            "signal": death.name,
+            "intended": phase,
+            "phase": hit,
+            "gone_after": gone_after,
+            "left_by_kill": len(left_by_kill),
+            "leaks": len(leaks),
+        }
+    )
+    where = f"{death.name} in {hit} ({provider})"
+    assert following.returncode == 0, f"the run after {where} failed:\n{following.stdout[-3000:]}"
+    assert not leaks, f"after {where} and the next run: {leaks}\nkilled run:\n{run.output[-2000:]}"
+    if left_by_kill:  # the next run says what it swept
+        assert "database swept: " in following.stdout, following.stdout[-2000:]
+    return KILLS[-1]
+
+
+def described(process: psutil.Process) -> str:
+    try:
+        return f"{process.pid} {process.name()}"
+    except psutil.Error:
+        return f"{process.pid} (ended)"
