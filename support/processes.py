@@ -16,13 +16,14 @@ PR_SET_PDEATHSIG = 1
 SAME_START = 0.01  # seconds: psutil's start times of one process agree to this
 
 
-def die_with_parent(death_signal: int = signal.SIGQUIT):
+def die_with_parent(death_signal: int = signal.SIGQUIT, parent_pid: int | None = None):
     """A ``preexec_fn``: the child gets ``death_signal`` when its parent dies, even by SIGKILL.
 
     Set in the child after any change of user (which would clear it); the parent is the forking
-    thread, so start children from the main thread.
+    thread, so start children from the main thread. ``parent_pid``: when armed from code already
+    running in the child (e.g. a fork hook), the parent's pid.
     """
-    parent_pid = os.getpid()
+    parent_pid = parent_pid or os.getpid()
     libc = ctypes.CDLL(None, use_errno=True)
 
     def arm() -> None:

@@ -21,8 +21,6 @@ from support.processes import die_with_parent, make_owned_directory
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT = 20.0
-# what a server gets when pytest dies: gunicorn's quick shutdown (its SIGTERM waits for workers up to 30 s)
-DEATH_SIGNALS = {"gunicorn": signal.SIGQUIT}
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,8 @@ def free_loopback_port() -> int:
 def server_command(kind: str, port: int, threads: int = 1) -> list[str]:
     python = sys.executable
     if kind == "gunicorn":  # the incident's server: gunicorn's threaded worker
-        return [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+        return [python, "-m", "gunicorn", "--config", "python:support.apps.gunicorn_hooks",
+                "--bind", f"127.0.0.1:{port}", "--workers", "1",
                 "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
                 "support.apps.flask_hr:app_from_environment()"]  # fmt: skip
     if kind == "werkzeug":  # Flask's development server: a new thread for every request
@@ -79,7 +78,8 @@ def running_server(
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent(DEATH_SIGNALS.get(kind, signal.SIGTERM)),
+            # killed outright when pytest dies: a graceful stop would wait for requests that may never end
+            preexec_fn=die_with_parent(signal.SIGKILL),
         )
     server = RunningServer(kind, f"http://127.0.0.1:{port}", log)
     try:
