@@ -1,0 +1,119 @@
+"""The sweep of databases left by killed runs, on the machine's PostgreSQL service: it drops only databases
+named like ours, carrying our owner mark (or a pending entry of ours), whose owner is a process of this host
+that has provably ended. Every database made here is dropped at the end, whatever the sweep did."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import psutil
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from support.database.own_database import (
+    drop_abandoned_database,
+    new_database_name,
+    own_database,
+    owner_mark,
+    server_key,
+    sweep_abandoned_databases,
+)
+from support.processes import Owner, this_host
+from tests.reliability.runs import SERVICE_URL, service_answers
+
+pytestmark = pytest.mark.skipif(not service_answers(), reason=f"no PostgreSQL service at {SERVICE_URL}")
+
+ADMIN_URL = make_url(SERVICE_URL).set(drivername="postgresql+psycopg2")
+
+
+@pytest.fixture
+def admin():
+    engine = create_engine(ADMIN_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+def a_dead_owner() -> Owner:
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    started = psutil.Process(ended.pid).create_time()
+    ended.wait()
+    return Owner(this_host(), ended.pid, started)
+
+
+@contextmanager
+def hand_made_database(admin, comment: str | None) -> Iterator[str]:
+    """A database named like ours, made by hand with this comment; dropped afterwards if still there."""
+    name = new_database_name("sweeptest")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        if comment is not None:
+            connection.execute(text(f'COMMENT ON DATABASE "{name}" IS :comment'), {"comment": comment})
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def exists(admin, name: str) -> bool:
+    with admin.connect() as connection:
+        return connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is not None
+
+
+def test_a_database_whose_owner_ended_is_swept_and_named(admin, tmp_path):
+    with hand_made_database(admin, owner_mark(a_dead_owner())) as abandoned:
+        assert abandoned in sweep_abandoned_databases(admin, tmp_path)
+        assert not exists(admin, abandoned)
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        pytest.param(None, id="no-mark"),
+        pytest.param("made by hand for a demo", id="foreign-comment"),
+        pytest.param(owner_mark(Owner.current()), id="live-owner"),
+        pytest.param(owner_mark(Owner(f"elsewhere/{this_host()}", 1, 1.0)), id="another-host"),
+        pytest.param(owner_mark(a_dead_owner()).replace(" pid ", " pid: "), id="damaged-mark-of-a-dead-owner"),
+    ],
+)
+def test_a_database_not_provably_abandoned_is_never_touched(admin, tmp_path, comment):
+    with hand_made_database(admin, comment) as kept:
+        assert kept not in sweep_abandoned_databases(admin, tmp_path)
+        assert exists(admin, kept)
+        with pytest.raises(ValueError, match=f"refusing to sweep '{kept}'"):
+            drop_abandoned_database(admin, kept, tmp_path)
+        assert exists(admin, kept)
+
+
+def test_a_database_made_before_its_mark_is_swept_by_its_pending_entry(admin, tmp_path):
+    """A run killed between CREATE DATABASE and its COMMENT leaves an unmarked database and a pending entry."""
+    dead, alive = a_dead_owner(), Owner.current()
+    with hand_made_database(admin, None) as orphan, hand_made_database(admin, None) as being_made:
+        (tmp_path / orphan).write_text(f"{server_key(ADMIN_URL)}\n{owner_mark(dead)}\n")
+        (tmp_path / being_made).write_text(f"{server_key(ADMIN_URL)}\n{owner_mark(alive)}\n")
+        assert orphan in sweep_abandoned_databases(admin, tmp_path)
+        assert not exists(admin, orphan)
+        assert not (tmp_path / orphan).exists()  # the entry goes with its database
+        assert exists(admin, being_made)  # its maker is alive: about to mark it
+        assert (tmp_path / being_made).exists()
+
+
+def test_the_suites_own_database_carries_its_mark_and_survives_another_sweep(admin, tmp_path):
+    with own_database(ADMIN_URL, "gw9", tmp_path) as url:
+        with admin.connect() as connection:
+            comment = connection.execute(
+                text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"),
+                {"n": url.database},
+            ).scalar()
+        assert comment == owner_mark(Owner.current())
+        assert not list(tmp_path.iterdir())  # the pending entry lasts only until the mark is written
+        assert url.database not in sweep_abandoned_databases(admin, tmp_path)
+        with suppress(ValueError), pytest.raises(ValueError, match="this process created it"):
+            drop_abandoned_database(admin, url.database, tmp_path)
+        assert exists(admin, url.database)
+    assert not exists(admin, url.database)
