@@ -46,31 +46,26 @@ def pytest_command(*arguments: str | Path) -> list[str]:
     return [sys.executable, "-m", "pytest", *map(str, arguments)]
 
 
+def _options(env: dict[str, str] | None, cwd: Path) -> dict:
+    """How every run is started: in ``cwd``, the environment plus ``env``, no input, stdout and stderr merged."""
+    return {
+        "cwd": cwd,
+        "env": {**os.environ, **(env or {})},
+        "stdin": subprocess.DEVNULL,
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.STDOUT,
+        "text": True,
+    }
+
+
 def start_run(*arguments: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.Popen:
     """A pytest run in the background, its stdout and stderr merged into one text pipe."""
-    return subprocess.Popen(
-        pytest_command(*arguments),
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    return subprocess.Popen(pytest_command(*arguments), **_options(env, cwd))
 
 
 def run(*arguments: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 900):
     """A pytest run to its end: the CompletedProcess, with stdout and stderr merged."""
-    return subprocess.run(
-        pytest_command(*arguments),
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-    )
+    return subprocess.run(pytest_command(*arguments), timeout=timeout, **_options(env, cwd))
 
 
 @contextmanager
@@ -222,6 +217,25 @@ class WatchedRun:
                     return False
                 self._changed.wait(0.05)
         return True
+
+    def wait_for_line(self, part: str, timeout: float = 120) -> bool:
+        """Until a line holding ``part`` was printed (True), or the run ended or the time ran out (False)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not any(part in line for _, line in self.lines):
+                if not self._reader.is_alive() or time.monotonic() > deadline:
+                    return False
+                self._changed.wait(0.05)
+        return True
+
+    def selected(self) -> int:
+        """How many tests the run selected (from its ``collected ...`` line; 0 before it)."""
+        self.wait_for_line("collected ")
+        for _, line in self.lines:
+            found = re.search(r"collected (\d+) items?(?: / \d+ deselected / (\d+) selected)?", line)
+            if found:
+                return int(found.group(2) or found.group(1))
+        return 0
 
     def processes(self) -> list[psutil.Process]:
         """The run and everything it started that is still running (servers, their workers and backends)."""
