@@ -26,6 +26,7 @@ from sqlalchemy.pool import NullPool
 
 from support.database.embedded import PRODUCT_DIR, cache_dir_for, data_root, default_bin_dir
 from support.database.own_database import PREFIX
+from support.processes import gone
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # the machine's own PostgreSQL, when it runs
@@ -256,6 +257,19 @@ class WatchedRun:
         with suppress(ProcessLookupError):
             self.process.kill()
         self.finish(30)
+
+
+def wait_until_gone(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Those of ``processes`` still running after ``timeout`` seconds; a zombie (ended, waiting for whoever
+    adopted it to collect it) counts as gone."""
+    deadline = time.monotonic() + timeout
+    running = list(processes)
+    while running:
+        running = [process for process in running if not gone(process)]
+        if not running or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    return running
 
 
 def phase_of(results_before: int, results_in_all: int) -> str:

@@ -149,7 +149,7 @@ def kill_once(provider: str, death: signal.Signals, phase: str, env: dict, root:
         run.stop()
     hit = runs.phase_of(len(run.result_times()), run.selected())
 
-    _, still_running = psutil.wait_procs(started[1:], timeout=GRACE)  # postgres, web servers, their workers
+    still_running = runs.wait_until_gone(started[1:], GRACE)  # postgres, web servers, their workers
     ours = runs.our_postgres_processes(product_dir(root))  # also backends that began after the list was taken
     while ours and time.monotonic() < ended + GRACE:
         time.sleep(0.02)
