@@ -10,6 +10,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -17,7 +21,7 @@ import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from support.database.embedded import data_root
+from support.database.embedded import data_root, server_account
 from support.database.own_database import PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,10 +81,10 @@ class Leftovers:
 
     run_directories: frozenset[str]  # run-* under the embedded data root
     postgres_processes: frozenset[int]  # postgres processes working inside the embedded data root
-    shm_entries: frozenset[str]  # /dev/shm entries other than the data root itself
-    sysv_segments: frozenset[int]  # System V shared memory segment ids
+    shm_segments: frozenset[str]  # PostgreSQL's POSIX segments in /dev/shm that no process has mapped
+    sysv_segments: frozenset[int]  # System V segments no process is attached to
     spec_databases: frozenset[str]  # spec_* databases on the service (empty when it does not answer)
-    temp_entries: frozenset[str]  # entries of the temp directory
+    temp_entries: frozenset[str]  # entries of the temp directory the runs were given
 
     def growth_since(self, before: Leftovers) -> dict[str, list]:
         """What is here now and was not before, by kind (kinds with nothing new are left out)."""
@@ -92,23 +96,33 @@ class Leftovers:
         return grown
 
 
-def leftovers(root: Path | None = None, service_url: str | None = SERVICE_URL) -> Leftovers:
-    """A snapshot; ``root``: the embedded data root the runs use (SPEC_PG_DATA_ROOT's product directory).
+def leftovers(
+    root: Path | None = None, service_url: str | None = SERVICE_URL, temp_dir: Path | None = None
+) -> Leftovers:
+    """A snapshot. ``root``: the embedded data root the runs use (SPEC_PG_DATA_ROOT's product directory);
+    ``temp_dir``: the TMPDIR the runs were given.
 
-    Other runs on the machine (or on the service) show up too: give each test's runs a private data root,
-    and compare databases by name, not by count.
+    Other runs on the machine (or on the service) show up too: give each test's runs a private data root and
+    temp directory, and compare databases by name, not by count.
     """
     root = root or data_root()
+    owners = {os.geteuid(), server_account().uid if server_account().uid is not None else os.geteuid()}  # ours
     return Leftovers(
         run_directories=frozenset(path.name for path in root.glob("run-*")),
         postgres_processes=frozenset(process.pid for process in our_postgres_processes(root)),
-        shm_entries=frozenset(entry.name for entry in SHM.iterdir() if SHM / entry.name != root)
-        if SHM.is_dir()
-        else frozenset(),
-        sysv_segments=frozenset(_sysv_segment_ids()),
+        shm_segments=frozenset(_orphaned_posix_segments(owners)),
+        sysv_segments=frozenset(_orphaned_sysv_segments(owners)),
         spec_databases=frozenset(spec_databases(service_url)) if service_url and service_answers() else frozenset(),
-        temp_entries=frozenset(os.listdir(os.environ.get("TMPDIR", "/tmp"))),
+        temp_entries=frozenset(entry.name for entry in _entries(temp_dir or Path(tempfile.gettempdir()))),
     )
+
+
+def _entries(directory: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(directory) as entries:
+            return list(entries)
+    except OSError:
+        return []
 
 
 def our_postgres_processes(root: Path | None = None) -> list[psutil.Process]:
@@ -141,9 +155,71 @@ def spec_databases(service_url: str = SERVICE_URL) -> set[str]:
         engine.dispose()
 
 
-def _sysv_segment_ids() -> list[int]:
+def _orphaned_sysv_segments(owners: set[int]) -> list[int]:
+    """Ids of System V shared memory segments of ``owners`` that no process is attached to.
+
+    A running PostgreSQL stays attached to its segment; one left by a server that died unclean is not.
+    """
     try:
-        lines = SYSV_SHM.read_text().splitlines()[1:]
-    except OSError:
+        header, *lines = SYSV_SHM.read_text().splitlines()
+    except (OSError, ValueError):
         return []
-    return [int(line.split()[1]) for line in lines if line.split()]
+    columns = header.split()
+    shmid, uid, attached = (columns.index(name) for name in ("shmid", "uid", "nattch"))
+    rows = [row for row in map(str.split, lines) if row]
+    return [int(row[shmid]) for row in rows if int(row[uid]) in owners and row[attached] == "0"]
+
+
+def _orphaned_posix_segments(owners: set[int]) -> list[str]:
+    """PostgreSQL's POSIX shared memory files in /dev/shm, of ``owners``, that no process has mapped."""
+    candidates = {
+        entry.name
+        for entry in _entries(SHM)
+        if entry.name.startswith("PostgreSQL.") and entry.stat(follow_symlinks=False).st_uid in owners
+    }
+    if not candidates:
+        return []
+    mapped = set()
+    for maps in Path("/proc").glob("[0-9]*/maps"):
+        try:
+            mapped.update(line.rsplit("/", 1)[-1] for line in maps.read_text().splitlines() if "/dev/shm/" in line)
+        except OSError:
+            continue
+    return sorted(candidates - mapped)
+
+
+@dataclass(frozen=True)
+class SoakRun:
+    seconds: float
+    returncode: int
+    output_tail: str
+    growth: dict[str, list]  # what is left now that was not there before the first run
+
+
+def soak(runs: int, workspace: Path, *pytest_options: str, service_url: str | None = SERVICE_URL) -> Iterator[SoakRun]:
+    """The whole specification ``runs`` times in a row, one process each; after every run, what is left
+    behind compared with before the first.
+
+    ``workspace``: a private directory for the runs' data root and temp directory, so that other runs on the
+    machine do not count; the server's account must be able to enter it (``enterable_workspace``).
+    """
+    data_root_dir, temp_dir = workspace / "data", workspace / "tmp"
+    data_root_dir.mkdir(exist_ok=True)
+    temp_dir.mkdir(exist_ok=True)
+    root = data_root_dir / "sqlalchemy-session-spec"
+    environment = {"SPEC_PG_DATA_ROOT": str(data_root_dir), "TMPDIR": str(temp_dir)}
+    before = leftovers(root, service_url, temp_dir)
+    for _ in range(runs):
+        started = time.perf_counter()
+        completed = run("steps", "-q", "-p", "no:randomly", *pytest_options, env=environment)
+        seconds = time.perf_counter() - started
+        growth = leftovers(root, service_url, temp_dir).growth_since(before)
+        yield SoakRun(seconds, completed.returncode, completed.stdout[-3000:], growth)
+
+
+@contextmanager
+def enterable_workspace(prefix: str = "spec-reliability-") -> Iterator[Path]:
+    """A new directory that the embedded server's account may enter (pytest's tmp_path is private to us)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as directory:
+        os.chmod(directory, 0o755)
+        yield Path(directory)
