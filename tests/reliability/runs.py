@@ -196,12 +196,14 @@ class SoakRun:
     growth: dict[str, list]  # what is left now that was not there before the first run
 
 
-def soak(runs: int, workspace: Path, *pytest_options: str, service_url: str | None = SERVICE_URL) -> Iterator[SoakRun]:
+def soak(runs: int, workspace: Path, *pytest_options: str, service_url: str | None = None) -> Iterator[SoakRun]:
     """The whole specification ``runs`` times in a row, one process each; after every run, what is left
     behind compared with before the first.
 
     ``workspace``: a private directory for the runs' data root and temp directory, so that other runs on the
     machine do not count; the server's account must be able to enter it (``enterable_workspace``).
+    ``service_url``: the server the runs use with ``--db=url``, whose spec_* databases then count too.
+    Orphaned shared memory is counted machine-wide for our accounts: soak on an otherwise quiet machine.
     """
     data_root_dir, temp_dir = workspace / "data", workspace / "tmp"
     data_root_dir.mkdir(exist_ok=True)
