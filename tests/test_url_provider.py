@@ -154,7 +154,7 @@ def test_the_suite_works_only_in_its_own_database_and_drops_it():
             with connected(url) as connection:
                 connection.execute(text("CREATE TABLE only_here (id int)"))
             assert url.database in database_names()
-    assert database_names() == databases_before
+    assert not database_names() - databases_before  # other runs may come and go on the service meanwhile
     assert objects_in("test") == objects_before
 
 
@@ -450,5 +450,5 @@ def test_the_savepoint_family_leaks_only_into_its_own_database_and_leaves_nothin
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr
     leaking = [s for s in json.loads(results.read_text())["scenarios"] if "leaked" in json.dumps(s["steps"])]
     assert leaking, "the family ran no scenario that leaks"
-    assert database_names() == databases_before
+    assert not database_names() - databases_before  # other runs may come and go on the service meanwhile
     assert objects_in("test") == objects_before
