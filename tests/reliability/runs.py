@@ -58,16 +58,13 @@ def start_run(*arguments: str | Path, env: dict[str, str] | None = None, cwd: Pa
 
 def run(*arguments: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 900):
     """A pytest run to its end: the CompletedProcess, with stdout and stderr merged."""
-    return subprocess.run(
-        pytest_command(*arguments),
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-    )
+    with start_run(*arguments, env=env, cwd=cwd) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    return subprocess.CompletedProcess(process.args, process.returncode, output)
 
 
 def statuses(results: Path) -> dict[str, str]:
