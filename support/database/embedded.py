@@ -413,6 +413,14 @@ def _last_line(output: str) -> str:
     return LOG_PREFIX.sub("", lines[-1]) if lines else "no output"
 
 
+def _first_problem(output: str) -> str:
+    """initdb's cause: its first FATAL, PANIC or error line (what follows is the cleanup), else its last line."""
+    for line in output.splitlines():
+        if " FATAL: " in line or " PANIC: " in line or line.startswith("initdb: error:"):
+            return " ".join(LOG_PREFIX.sub("", line.strip()).split())
+    return _last_line(output)
+
+
 def _log_problem(log: Path) -> str:
     """The server log's last FATAL or PANIC line, else its last line."""
     text = _read(log)
@@ -459,7 +467,7 @@ def _cached_cluster(bin_dir: Path, account: Account, root: Path) -> tuple[Path, 
         )
         if initdb.returncode:
             shutil.rmtree(building, ignore_errors=True)
-            problem = _last_line(initdb.stderr or initdb.stdout)
+            problem = _first_problem(initdb.stderr or initdb.stdout)
             raise ProviderUnavailable(f"initdb failed in {cache}: {problem}: {_fix(problem)}")
         os.rename(building, cluster)  # atomic: a cluster directory is complete or absent
     return cluster, False
