@@ -16,7 +16,7 @@ from contextlib import ExitStack
 
 from sqlalchemy.engine import make_url
 
-from support import guards
+from support import guards, secrets
 from support.database.choice import choose, serve
 from support.database.harness import SpecDatabase, harness_engine, prepared_database
 from support.database.server import ProviderUnavailable, ServerHandle
@@ -66,6 +66,10 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in HARNESS_MARKERS:
         config.addinivalue_line("markers", marker)
     _configs.append(config)
+    secrets.add_from_url(config.getoption("db_url") or os.environ.get("SPEC_DB_URL"))
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        secrets.add_from_url(workerinput["spec_server"]["admin_url"])
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistServerSharing(), "spec-xdist-server-sharing")
 
@@ -184,6 +188,36 @@ def pytest_exception_interact(node, call, report) -> None:
         problem = guards.feature_file_problem(call.excinfo.value, node.config.rootpath)
         if problem:
             report.longrepr = problem
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """A failure whose text shows a password (an error quoting the URL) is reported with the password masked."""
+    report = yield
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple) and secrets.any_in(str(report.longrepr)):
+        report.longrepr = MaskedRepr(report.longrepr)
+    report.sections = [(title, secrets.mask(content)) for title, content in report.sections]
+    report.user_properties = [
+        (name, secrets.mask(value) if isinstance(value, str) else value) for name, value in report.user_properties
+    ]
+    return report
+
+
+class MaskedRepr:
+    """A failure's representation, as text with the passwords masked (keeps the crash line for the summary)."""
+
+    def __init__(self, longrepr) -> None:
+        self.text = secrets.mask(str(longrepr))
+        crash = getattr(longrepr, "reprcrash", None)
+        if crash is not None:
+            self.reprcrash = type(crash)(crash.path, crash.lineno, secrets.mask(crash.message))
+
+    def toterminal(self, tw) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
