@@ -62,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(trylast=True)  # after the terminal reporter exists
 def pytest_configure(config: pytest.Config) -> None:
     for marker in HARNESS_MARKERS:
         config.addinivalue_line("markers", marker)
@@ -72,6 +73,18 @@ def pytest_configure(config: pytest.Config) -> None:
         secrets.add_from_url(workerinput["spec_server"]["admin_url"])
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistServerSharing(), "spec-xdist-server-sharing")
+    if config.pluginmanager.get_plugin("terminalreporter") is not None:
+        _mask_passwords_in(config.get_terminal_writer())
+
+
+def _mask_passwords_in(writer) -> None:
+    """Everything the terminal shows (warnings, captured output, summaries) passes the password mask."""
+    write = writer.write
+
+    def masked_write(message: str, **markup: bool) -> None:
+        write(secrets.mask(message), **markup)
+
+    writer.write = masked_write
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

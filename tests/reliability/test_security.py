@@ -40,10 +40,17 @@ HELD_FEATURE = runs.PROJECT_FEATURE.replace("Given a number", "Given the run is 
 QUOTING_STEPS = (
     runs.PROJECT_STEPS
     + """
+import sys
+import warnings
+
+# a warning outside any step, at collection: pytest's own warnings summary prints it
+warnings.warn(f"collected with {[a for a in sys.argv if a.startswith('--db-url=')]}", stacklevel=1)
+
 
 @given("the URL is printed")
 def _(database):
     print(f"working in {database.url.render_as_string(hide_password=False)}")
+    warnings.warn(f"careful with {database.url.render_as_string(hide_password=False)}", stacklevel=1)
 
 
 @then("the URL is quoted in the error")
@@ -131,6 +138,7 @@ def test_a_password_in_the_url_shows_nowhere(tmp_path):
     assert "database: url PostgreSQL" in output
     assert "could not use postgresql+psycopg2://postgres:***@127.0.0.1:5432/spec_" in output  # masked, not lost
     assert "working in postgresql+psycopg2://postgres:***@" in output  # captured output, shown by -rA
+    assert "collected with ['--db-url=postgresql://postgres:***@127.0.0.1:5432/postgres']" in output
     rendered = subprocess.run(
         [sys.executable, "-m", "support.report.site", "--results", str(results), "--out", str(site)],
         cwd=runs.ROOT, capture_output=True, text=True, timeout=120,
@@ -144,7 +152,9 @@ def test_a_password_in_the_url_shows_nowhere(tmp_path):
         "temp files": "".join(path.read_text(errors="replace") for path in temp_dir.rglob("*") if path.is_file()),
         "the service's log": "".join(_tail(path, size) for path, size in service_logs.items()),
     }
-    assert "could not use" in json.dumps(json.loads(written["results"]))
+    results_text = json.dumps(json.loads(written["results"]))
+    assert "could not use postgresql+psycopg2://postgres:***@" in results_text
+    assert "careful with postgresql+psycopg2://postgres:***@" in results_text  # the step's warning, recorded
     assert {where: SECRET in content for where, content in written.items()} == dict.fromkeys(written, False)
 
 
