@@ -7,32 +7,17 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from support import versions
+from tests.reliability.runs import PROJECT_STEPS
 
-STEPS = """
-from pytest_bdd import given, parsers, scenarios, then, when
-
-scenarios("spec.feature")
-
-
-@given("a number")
-def _():
-    pass
-
-
-@when(parsers.parse("it is divided by {divisor:d}"))
-def _(outcome, divisor):
-    outcome.attempt(lambda: 1 / divisor)
-
+STEPS = (
+    PROJECT_STEPS
+    + """
 
 @then("the division is refused")
 def _(outcome):
     outcome.claim(ZeroDivisionError)
-
-
-@then("there is a result")
-def _(outcome):
-    outcome.succeeded()
 """
+)
 
 
 @pytest.fixture
