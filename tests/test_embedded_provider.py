@@ -402,7 +402,7 @@ def test_a_full_disk_under_the_data_root_is_named_and_leaves_no_shared_memory(fu
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
     message = one_line(refused)
-    assert 'FATAL:  could not extend file "base/1/' in message
+    assert 'FATAL: could not extend file "base/1/' in message
     assert message.endswith(
         f"No space left on device: free space under {full_data_root / embedded.PRODUCT_DIR}, "
         "or set SPEC_PG_DATA_ROOT to a directory with room"

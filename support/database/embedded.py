@@ -432,7 +432,7 @@ def _problem_line(output: str) -> str:
     for marker in (" FATAL: ", " PANIC: ", "error: "):
         matching = [line for line in output.splitlines() if marker in line]
         if matching:
-            return _last_line(matching[-1])
+            return " ".join(_last_line(matching[-1]).split())
     return _last_line(output)
 
 

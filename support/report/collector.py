@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from support import guards, versions
+from support import guards, secrets, versions
 
 RECORD = "spec_scenario"
 REFUSED = "spec_refused"  # a guard refused the scenario before any step ran
@@ -174,7 +174,7 @@ class ResultsWriter:
         document = {"run": run_facts(session.config, self.started), "scenarios": list(self.results.values())}
         document["scenarios"] = [result for result in document["scenarios"] if "feature" in result or "error" in result]
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(document, indent=1))
+        self.path.write_text(json.dumps(secrets.masked(document), indent=1))  # no password, whatever quoted one
 
 
 def _phase_status(report) -> tuple[str | None, str | None]:

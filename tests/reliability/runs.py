@@ -103,7 +103,7 @@ def leftovers(
     temp directory, and compare databases by name, not by count.
     """
     root = root or data_root()
-    owners = {os.geteuid(), server_account().uid if server_account().uid is not None else os.geteuid()}  # ours
+    owners = our_accounts()
     return Leftovers(
         run_directories=frozenset(path.name for path in root.glob("run-*")),
         postgres_processes=frozenset(process.pid for process in our_postgres_processes(root)),
@@ -111,6 +111,21 @@ def leftovers(
         sysv_segments=frozenset(_orphaned_sysv_segments(owners)),
         spec_databases=frozenset(spec_databases(service_url)) if service_url and service_answers() else frozenset(),
         temp_entries=frozenset(entry.name for entry in _entries(temp_dir or Path(tempfile.gettempdir()))),
+    )
+
+
+def our_accounts() -> set[int]:
+    """The user ids our runs and their servers run as."""
+    account = server_account()
+    return {os.geteuid(), os.geteuid() if account.uid is None else account.uid}
+
+
+def orphaned_shared_memory() -> frozenset[str]:
+    """Shared memory of our accounts that no process uses any more: what a crashed PostgreSQL leaves."""
+    owners = our_accounts()
+    return frozenset(
+        [f"System V segment {shmid}" for shmid in _orphaned_sysv_segments(owners)]
+        + [f"/dev/shm/{name}" for name in _orphaned_posix_segments(owners)]
     )
 
 
@@ -222,3 +237,80 @@ def enterable_workspace(prefix: str = "spec-reliability-") -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix=prefix) as directory:
         os.chmod(directory, 0o755)
         yield Path(directory)
+
+
+# --- a small specification project of its own, and what a run writes ---------------------------------
+
+PROJECT_STEPS = """
+from pytest_bdd import given, parsers, scenarios, then, when
+
+scenarios("spec.feature")
+
+
+@given("a number")
+def _():
+    pass
+
+
+@when(parsers.parse("it is divided by {divisor:d}"))
+def _(outcome, divisor):
+    outcome.attempt(lambda: 1 / divisor)
+
+
+@then("there is a result")
+def _(outcome):
+    outcome.succeeded()
+"""
+
+PROJECT_FEATURE = """\
+Feature: division
+  Scenario: halving
+    Given a number
+    When it is divided by 2
+    Then there is a result
+"""
+
+
+def write_project(directory: Path, feature: str = PROJECT_FEATURE, steps: str = PROJECT_STEPS) -> Path:
+    """A project that uses the harness as a plugin, as a user's would: conftest, pytest.ini, a feature, its steps.
+
+    Like the repository's, it keeps no pytest cache; its runs keep the file order (no pytest-randomly) and load no
+    pytest-asyncio (whose warning about its settings is noise here).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "conftest.py").write_text('pytest_plugins = ["support.pytest_plugin", "support.report.collector"]\n')
+    (directory / "pytest.ini").write_text(
+        "[pytest]\naddopts = --strict-markers -p no:cacheprovider -p no:randomly -p no:asyncio\n"
+        "markers =\n    area: an area tag\n"
+    )
+    (directory / "spec.feature").write_text(feature)
+    (directory / "test_spec.py").write_text(steps)
+    return directory
+
+
+def everything_under(directory: Path) -> frozenset[str]:
+    """Every file and directory below ``directory``, as relative paths (empty when it does not exist)."""
+    if not directory.is_dir():
+        return frozenset()
+    return frozenset(str(path.relative_to(directory)) for path in directory.rglob("*"))
+
+
+def project_status(repo: Path = ROOT) -> frozenset[str]:
+    """``git status --porcelain --ignored`` of the repository: its changed, new and ignored entries."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return frozenset(status.stdout.splitlines())
+
+
+def databases_owned_by(role: str, service_url: str = SERVICE_URL) -> set[str]:
+    """Names of the databases on the service that ``role`` owns (what a run as that role could have created)."""
+    engine = create_engine(service_url.replace("postgresql://", "postgresql+psycopg2://", 1), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            names = connection.execute(
+                text("SELECT datname FROM pg_database WHERE pg_get_userbyid(datdba) = :role"), {"role": role}
+            )
+            return {name for (name,) in names}
+    finally:
+        engine.dispose()
