@@ -1,6 +1,7 @@
 """The embedded provider, with real servers and real processes."""
 
 import os
+import re
 import shutil
 import signal
 import stat
@@ -324,7 +325,7 @@ def test_a_start_failure_names_the_server_log_line(seeded_root, monkeypatch):
     monkeypatch.setitem(embedded.SERVER_SETTINGS, "shared_buffers", "not-a-size")
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
-    assert 'exited at start: FATAL:  invalid value for parameter "shared_buffers"' in one_line(refused)
+    assert 'exited at start: FATAL: invalid value for parameter "shared_buffers"' in one_line(refused)
     assert not list(seeded_root.glob("run-*"))
 
 
@@ -402,7 +403,7 @@ def test_a_full_disk_under_the_data_root_is_named_and_leaves_no_shared_memory(fu
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
     message = one_line(refused)
-    assert 'FATAL: could not extend file "base/1/' in message
+    assert re.search(r"FATAL: could not [^:]+: No space left on device: ", message)  # a file, or shared memory
     assert message.endswith(
         f"No space left on device: free space under {full_data_root / embedded.PRODUCT_DIR}, "
         "or set SPEC_PG_DATA_ROOT to a directory with room"
