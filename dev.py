@@ -4,7 +4,8 @@
     python3 dev.py spec    run the specification on every SQLAlchemy line, print it as a readable spec, and
                            write the living documentation (site/index.html)
     python3 dev.py test    run all tests: the specification on every line, the support code's own tests
-                           (which check the living documentation in a browser), and render the site
+                           (which check the living documentation in a browser), the reliability runs
+                           (random order, workers, kills, bad input), and render the site
 
 The first run creates .venv (with uv, nox and ruff) from the project's own files; later runs reuse it.
 Extra arguments after the command go to pytest, e.g. ``python3 dev.py spec -- --db=url --db-url=...``.
@@ -87,7 +88,7 @@ def main(arguments: list[str]) -> None:
         nox("--sessions", "spec", "docs", "--", *readable, *pytest_arguments)
         print(f"living documentation: {ROOT / 'site' / 'index.html'}")
     else:
-        nox("--sessions", "spec", "tests", "docs", "--", *pytest_arguments)
+        nox("--sessions", "spec", "tests", "reliability", "docs", "--", *pytest_arguments)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ SQLALCHEMY_LINES = ["1.4", "2.0", "2.1"]  # oldest first; the last one is the de
 CONSTRAINTS = "constraints.txt"
 RESULTS = "results"  # one JSON document per line: results/sqlalchemy-<line>.json
 SITE = "site"  # the living documentation rendered from RESULTS
+RELIABILITY = "tests/reliability"  # slow: each test runs the suite itself, many times
 
 
 def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
@@ -45,7 +46,14 @@ def spec_custom(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The support code's own tests (tests/), on the default line."""
     install(session, f"sqlalchemy[asyncio]=={SQLALCHEMY_LINES[-1]}.*")
-    session.run("pytest", "tests", *session.posargs)
+    session.run("pytest", "tests", f"--ignore={RELIABILITY}", *session.posargs)
+
+
+@nox.session
+def reliability(session: nox.Session) -> None:
+    """Whole-suite runs under random order, workers, kills, concurrent runs and bad input (tests/reliability)."""
+    install(session, f"sqlalchemy[asyncio]=={SQLALCHEMY_LINES[-1]}.*")
+    session.run("pytest", RELIABILITY, *session.posargs)
 
 
 @nox.session

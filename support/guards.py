@@ -1,5 +1,6 @@
-"""Checks that pytest-bdd does not make: a scenario must have steps and a Then, and each step must
-match exactly one step definition."""
+"""Checks that pytest-bdd does not make, each refusing in one line that names the fix: a scenario must have
+steps and a Then, each step must match exactly one step definition, every tag must be declared, and a feature
+file pytest-bdd cannot parse is named with its line."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import inspect
 from pathlib import Path
 
 import pytest
+from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.scenario import find_fixturedefs_for_step, scenario_wrapper_template_registry
 from pytest_bdd.steps import step_function_context_registry
 
@@ -31,20 +33,54 @@ def shape_problem(scenario) -> str | None:
     return None
 
 
-def ambiguity_problem(scenario, item: pytest.Item) -> str | None:
+def step_definition_problem(scenario, item: pytest.Item) -> str | None:
+    """A step that matches no step definition, or more than one (both named)."""
     fixturemanager = item.session._fixturemanager
     for step in scenario.steps:
         definitions = {}
         for fixturedef in find_fixturedefs_for_step(step, fixturemanager, item):
             context = step_function_context_registry[fixturedef.func]
             definitions[_location(context.step_func)] = context
+        where = f'step "{step.type.capitalize()} {step.name}" ({scenario.feature.rel_filename}:{step.line_number})'
+        if not definitions:
+            return (
+                f"{where} has no step definition: add one to the concept's steps/*_steps.py "
+                "(listed in conftest.py), or reword the step to match an existing one"
+            )
         if len(definitions) > 1:
             return (
-                f'step "{step.type.capitalize()} {step.name}" ({scenario.feature.rel_filename}:{step.line_number}) '
-                f"matches {len(definitions)} step definitions: {', '.join(sorted(definitions))}; "
+                f"{where} matches {len(definitions)} step definitions: {', '.join(sorted(definitions))}; "
                 "reword one of them so each step has exactly one"
             )
     return None
+
+
+def declared_markers(config: pytest.Config) -> set[str]:
+    """Names of the markers the configuration declares (``name: help`` or ``name(arguments): help``)."""
+    return {line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")}
+
+
+def undeclared_tag_problem(scenario, tags: list[str], config: pytest.Config) -> str | None:
+    if not tags:
+        return None
+    where = f'scenario "{scenario.name}" ({scenario.feature.rel_filename}:{scenario.line_number})'
+    config_file = config.inipath.name if config.inipath else "pyproject.toml"
+    return (
+        f"{where} has the undeclared tag @{sorted(tags)[0]}: declare it in the pytest markers of {config_file}, "
+        "or remove it"
+    )
+
+
+def feature_file_problem(error: BaseException, rootpath: Path) -> str | None:
+    """A feature file pytest-bdd could not parse, as one line naming the file, the line and the fix."""
+    if not isinstance(error, GherkinParseError):
+        return None
+    path = Path(error.filename)
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(rootpath)
+    message = " ".join(error.message.split()).rstrip(".")
+    content = " ".join(str(error.line_content).split())
+    return f'{path}:{error.line}: {message} ("{content}"): correct the Gherkin on that line'
 
 
 def _location(function) -> str:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
+
+from support import versions
+
+# Refused here, in one line, before the imports below fail on an SQLAlchemy they were not written for
+# (pytest prints a UsageError raised while loading a plugin as "ERROR: <message>").
+if versions.unsupported_reason():
+    raise pytest.UsageError(versions.unsupported_reason())
+
 import os
 import signal
 import threading
 from contextlib import ExitStack
 
-import pytest
 from sqlalchemy.engine import make_url
 
-from support import guards, versions
+from support import guards, secrets
 from support.apps.servers import app_log_root
 from support.database.choice import choose, serve
 from support.database.harness import SpecDatabase, harness_engine, prepared_database
@@ -31,6 +39,12 @@ SCENARIO_OUTCOME = pytest.StashKey[Outcome]()
 SCENARIO_WARNINGS = pytest.StashKey[WarningsLog]()
 STEP_FAILED = pytest.StashKey[bool]()
 SIGTERM_HANDLED = pytest.StashKey[bool]()
+HARNESS_MARKERS = (
+    "sqlalchemy: (set by version tags) the SQLAlchemy versions a scenario describes",
+    "spec_problem: (set by the harness) why a scenario cannot run",
+    "spec_undeclared_tag: (set by the harness) a tag of the scenario that no marker declares",
+)
+_configs: list[pytest.Config] = []  # the configuration being collected (pytester nests them)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,10 +67,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(trylast=True)  # after the terminal reporter exists
 def pytest_configure(config: pytest.Config) -> None:
-    reason = versions.unsupported_reason()
-    if reason:
-        raise pytest.UsageError(reason)
+    for marker in HARNESS_MARKERS:
+        config.addinivalue_line("markers", marker)
+    _configs.append(config)
+    secrets.add_from_url(config.getoption("db_url") or os.environ.get("SPEC_DB_URL"))
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        secrets.add_from_url(workerinput["spec_server"]["admin_url"])
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistServerSharing(), "spec-xdist-server-sharing")
     if (
@@ -66,11 +85,23 @@ def pytest_configure(config: pytest.Config) -> None:
     ):
         signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
         config.stash[SIGTERM_HANDLED] = True
+    if config.pluginmanager.get_plugin("terminalreporter") is not None:
+        _mask_passwords_in(config.get_terminal_writer())
 
 
 def _interrupt_on_sigterm(signum: int, frame) -> None:
     """SIGTERM ends the run as Ctrl-C does: fixtures torn down, own database dropped, server stopped."""
     raise KeyboardInterrupt("SIGTERM")
+
+
+def _mask_passwords_in(writer) -> None:
+    """Everything the terminal shows (warnings, captured output, summaries) passes the password mask."""
+    write = writer.write
+
+    def masked_write(message: str, **markup: bool) -> None:
+        write(secrets.mask(message), **markup)
+
+    writer.write = masked_write
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -95,6 +126,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if config in _configs:
+        _configs.remove(config)
     lifetime = config.stash.get(SERVER_LIFETIME, None)
     if lifetime is not None:
         lifetime.close()
@@ -146,6 +179,9 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
 
 def pytest_bdd_apply_tag(tag: str, function):
     if not tag.startswith(versions.TAG_PREFIX):
+        if _configs and tag not in guards.declared_markers(_configs[-1]):
+            pytest.mark.spec_undeclared_tag(tag)(function)  # the scenario fails at setup, naming the fix
+            return True
         return None  # area and other tags become ordinary (declared) markers
     try:
         specifier = str(versions.parse_tag(tag))
@@ -164,8 +200,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         tag_problem = item.get_closest_marker("spec_problem")
         problem = (
             (tag_problem and tag_problem.args[0])
+            or guards.undeclared_tag_problem(
+                scenario, [marker.args[0] for marker in item.iter_markers("spec_undeclared_tag")], config
+            )
             or guards.shape_problem(scenario)
-            or guards.ambiguity_problem(scenario, item)
+            or guards.step_definition_problem(scenario, item)
         )
         if problem:
             item.stash[SETUP_PROBLEM] = problem
@@ -176,6 +215,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             specifier = versions.parse_tag(versions.TAG_PREFIX + marker.args[0])
             if not versions.applies(specifier):
                 item.add_marker(pytest.mark.skip(reason=versions.not_applicable_reason(specifier)))
+
+
+def pytest_exception_interact(node, call, report) -> None:
+    """A feature file that cannot be parsed fails its module's collection with one line, not a traceback."""
+    if isinstance(report, pytest.CollectReport) and call.excinfo is not None:
+        problem = guards.feature_file_problem(call.excinfo.value, node.config.rootpath)
+        if problem:
+            report.longrepr = problem
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """A failure whose text shows a password (an error quoting the URL) is reported with the password masked."""
+    report = yield
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple) and secrets.any_in(str(report.longrepr)):
+        report.longrepr = MaskedRepr(report.longrepr)
+    report.sections = [(title, secrets.mask(content)) for title, content in report.sections]
+    report.user_properties = [
+        (name, secrets.mask(value) if isinstance(value, str) else value) for name, value in report.user_properties
+    ]
+    return report
+
+
+class MaskedRepr:
+    """A failure's representation, as text with the passwords masked (keeps the crash line for the summary)."""
+
+    def __init__(self, longrepr) -> None:
+        self.text = secrets.mask(str(longrepr))
+        crash = getattr(longrepr, "reprcrash", None)
+        if crash is not None:
+            self.reprcrash = type(crash)(crash.path, crash.lineno, secrets.mask(crash.message))
+
+    def toterminal(self, tw) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -3,16 +3,10 @@ answers its API over a unix socket). These machines have no Docker engine: the r
 exercised by the hosted CI's Docker lane (.github/workflows/ci.yml), which sets SPEC_REQUIRE_DOCKER=1 so
 that it fails rather than skips there."""
 
-import json
 import os
 import re
 import socket
-import socketserver
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -23,7 +17,7 @@ from support.database.choice import DatabaseChoice, serve
 from support.database.container import PINNED_IMAGE, docker_unavailable_reason, serve_container
 from support.database.own_database import own_database
 from support.database.server import ProviderUnavailable
-from tests.stand_ins import silent_server
+from tests.stand_ins import silent_server, stand_in_engine
 
 DOCKER_HERE = docker_unavailable_reason()  # None where an engine answers
 
@@ -91,67 +85,6 @@ def test_a_malformed_docker_host_is_named(docker_host):
     reason, _ = timed()
     assert reason.startswith("no Docker engine answers at bogus://somewhere (")
     assert "\n" not in reason
-
-
-@contextmanager
-def stand_in_engine(path: str, image_present: bool, registry: str) -> Iterator[list[str]]:
-    """Answers the few Docker API calls detection makes, over a unix socket; yields the paths asked for.
-
-    ``registry``: "answers" (the image can be pulled), "refuses" or "hangs".
-    """
-    asked: list[str] = []
-
-    class Engine(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            asked.append(self.path)
-            if self.path.endswith("/version"):
-                self.reply(200, {"ApiVersion": "1.45", "Version": "stand-in"})
-            elif self.path.endswith("/_ping"):
-                self.reply(200, "OK")
-            elif "/images/" in self.path:
-                self.reply(
-                    *(
-                        (200, {"Id": "sha256:" + "0" * 64})
-                        if image_present
-                        else (404, {"message": f"No such image: {PINNED_IMAGE}"})
-                    )
-                )
-            elif "/distribution/" in self.path and registry == "answers":
-                self.reply(200, {"Descriptor": {"digest": "sha256:" + "0" * 64}})
-            elif "/distribution/" in self.path and registry == "refuses":
-                self.reply(401, {"message": "pull access denied for postgres"})
-            elif "/distribution/" in self.path:
-                time.sleep(3)
-            else:
-                self.reply(404, {"message": "not in this stand-in"})
-
-        def reply(self, status: int, body) -> None:
-            payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def address_string(self) -> str:
-            return "unix"
-
-        def log_message(self, *arguments) -> None:
-            pass
-
-    class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-        daemon_threads = True
-
-    server = Server(path, Engine)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield asked
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_an_engine_that_has_the_image_is_usable(docker_host, tmp_path):

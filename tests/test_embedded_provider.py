@@ -1,6 +1,7 @@
 """The embedded provider, with real servers and real processes."""
 
 import os
+import re
 import shutil
 import signal
 import stat
@@ -324,7 +325,7 @@ def test_a_start_failure_names_the_server_log_line(seeded_root, monkeypatch):
     monkeypatch.setitem(embedded.SERVER_SETTINGS, "shared_buffers", "not-a-size")
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
-    assert 'exited at start: FATAL:  invalid value for parameter "shared_buffers"' in one_line(refused)
+    assert 'exited at start: FATAL: invalid value for parameter "shared_buffers"' in one_line(refused)
     assert not list(seeded_root.glob("run-*"))
 
 
@@ -363,6 +364,52 @@ def test_an_initdb_failure_names_its_last_line_and_the_fix(private_root):
     assert "initdb failed" in message
     assert "No space left on device" in message
     assert f"free space under {private_root}" in message
+
+
+@pytest.fixture
+def full_data_root(monkeypatch):
+    """A data root on a 3 MiB tmpfs: too small for initdb's cluster."""
+    mount_point = Path(tempfile.mkdtemp(prefix="spec-full-"))
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=755", "tmpfs", str(mount_point)])
+    if mounted.returncode:
+        mount_point.rmdir()
+        pytest.skip("mounting a tmpfs is not permitted here")
+    monkeypatch.setenv("SPEC_PG_DATA_ROOT", str(mount_point))
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+        mount_point.rmdir()
+
+
+def orphaned_segments() -> set[tuple[str, str]]:
+    """(key, shmid) of System V shared memory segments no process is attached to."""
+    header, *rows = Path("/proc/sysvipc/shm").read_text().splitlines()
+    columns = header.split()
+    key, shmid, attached = (columns.index(name) for name in ("key", "shmid", "nattch"))
+    return {(row[key], row[shmid]) for row in map(str.split, rows) if row and row[attached] == "0"}
+
+
+def posix_segments() -> set[str]:
+    """PostgreSQL's POSIX segments in /dev/shm that the embedded server's account owns."""
+    account = server_account()
+    owner = os.geteuid() if account.uid is None else account.uid
+    with os.scandir("/dev/shm") as entries:
+        return {e.name for e in entries if e.name.startswith("PostgreSQL.") and e.stat().st_uid == owner}
+
+
+def test_a_full_disk_under_the_data_root_is_named_and_leaves_no_shared_memory(full_data_root):
+    before = orphaned_segments(), posix_segments()
+    with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
+        pass
+    message = one_line(refused)
+    assert re.search(r"FATAL: could not [^:]+: No space left on device: ", message)  # a file, or shared memory
+    assert message.endswith(
+        f"No space left on device: free space under {full_data_root / embedded.PRODUCT_DIR}, "
+        "or set SPEC_PG_DATA_ROOT to a directory with room"
+    )
+    # initdb's server crashed (PANIC): its segment is removed, and it made none in /dev/shm
+    assert (orphaned_segments(), posix_segments()) == before
 
 
 def test_the_server_must_be_started_from_the_main_thread():

@@ -212,3 +212,15 @@ def test_the_site_in_a_real_browser(tmp_path):
             page.screenshot(path=str(screenshots / "feature-with-sql-expanded.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_rows_keep_collection_order_whatever_order_the_run_took(tmp_path):
+    """A run in random order (pytest-randomly) or across workers renders the same page as a serial one."""
+    collected = [dict(record(name, "passed"), collected_at=index) for index, name in enumerate("ABCD")]
+    pages = []
+    for order in (collected, collected[::-1]):
+        write_results(tmp_path / "results", {"2.1": order})
+        render(tmp_path / "results", tmp_path / "site")
+        pages.append((tmp_path / "site" / "index.html").read_text())
+    assert re.findall(r">([A-D]) \(sync\)<", pages[0]) == list("ABCD")
+    assert pages[1] == pages[0]

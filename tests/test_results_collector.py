@@ -5,6 +5,8 @@ import textwrap
 
 import pytest
 
+from tests.reliability.runs import PROJECT_STEPS as STEPS
+
 FEATURE = """
 Feature: statuses
   Scenario: passes
@@ -32,27 +34,6 @@ Feature: statuses
   Scenario: has no then
     Given a number
     When it is divided by 2
-"""
-
-STEPS = """
-from pytest_bdd import given, parsers, scenarios, then, when
-
-scenarios("spec.feature")
-
-
-@given("a number")
-def _():
-    pass
-
-
-@when(parsers.parse("it is divided by {divisor:d}"))
-def _(outcome, divisor):
-    outcome.attempt(lambda: 1 / divisor)
-
-
-@then("there is a result")
-def _(outcome):
-    outcome.succeeded()
 """
 
 

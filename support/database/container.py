@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from support import secrets as run_secrets
+
 from .server import ProviderUnavailable, ServerHandle
 
 PINNED_IMAGE = "postgres:18.6-alpine"  # a fixed tag, never latest; the embedded server's major version
@@ -119,6 +121,7 @@ def serve_container(image: str = PINNED_IMAGE, timeout: float = 2.0) -> Iterator
         from testcontainers.postgres import PostgresContainer
 
     password = secrets.token_hex(16)  # the port is published on the host: not the well-known default
+    run_secrets.add(password)
     container = None
     try:
         container = PostgresContainer(image, username="spec", password=password, dbname="postgres", driver="psycopg2")

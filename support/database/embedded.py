@@ -20,6 +20,7 @@ Layout under the data root (``data_root()``)::
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import functools
 import hashlib
@@ -191,6 +192,14 @@ def binary_version(bin_dir: Path) -> str:
     return found.group(1)
 
 
+def initdb_options(bin_dir: Path) -> tuple[str, ...]:
+    """INITDB_OPTIONS, and from PostgreSQL 16 on (which has ``--set``) dynamic shared memory as files inside
+    the data directory: initdb's own server would otherwise make POSIX segments in /dev/shm that outlive it
+    when it crashes, e.g. on a full disk."""
+    major = int(re.match(r"\d+", binary_version(bin_dir)).group())
+    return INITDB_OPTIONS + (("--set", "dynamic_shared_memory_type=mmap") if major >= 16 else ())
+
+
 @functools.cache
 def cache_key(bin_dir: Path) -> str:
     """Version plus a digest of the server binary and our initdb options.
@@ -199,7 +208,7 @@ def cache_key(bin_dir: Path) -> str:
     wheel in each) share one cluster, and a rebuilt binary in the same place gets a new one.
     """
     digest = hashlib.sha256((bin_dir / "postgres").read_bytes())
-    digest.update(" ".join(INITDB_OPTIONS).encode())
+    digest.update(" ".join(initdb_options(bin_dir)).encode())
     return f"{binary_version(bin_dir)}-{digest.hexdigest()[:12]}"
 
 
@@ -414,10 +423,17 @@ def _last_line(output: str) -> str:
 
 
 def _log_problem(log: Path) -> str:
-    """The server log's last FATAL or PANIC line, else its last line."""
-    text = _read(log)
-    fatal = [line for line in text.splitlines() if " FATAL: " in line or " PANIC: " in line]
-    return _last_line(fatal[-1] if fatal else text)
+    return _problem_line(_read(log))
+
+
+def _problem_line(output: str) -> str:
+    """The line of a server's or initdb's output that names the cause: the last FATAL, else PANIC (often only
+    a consequence), else initdb's own error, else the last line."""
+    for marker in (" FATAL: ", " PANIC: ", "error: "):
+        matching = [line for line in output.splitlines() if marker in line]
+        if matching:
+            return " ".join(_last_line(matching[-1]).split())
+    return _last_line(output)
 
 
 def _fix(problem: str) -> str:
@@ -449,8 +465,9 @@ def _cached_cluster(bin_dir: Path, account: Account, root: Path) -> tuple[Path, 
         building = cache / f"{cluster.name}.building-{os.getpid()}"
         shutil.rmtree(building, ignore_errors=True)
         _make_dir(building, 0o700, account)
+        inode = building.stat().st_ino
         initdb = subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(building), *INITDB_OPTIONS],
+            [str(bin_dir / "initdb"), "-D", str(building), *initdb_options(bin_dir)],
             capture_output=True,
             text=True,
             cwd="/",
@@ -459,10 +476,41 @@ def _cached_cluster(bin_dir: Path, account: Account, root: Path) -> tuple[Path, 
         )
         if initdb.returncode:
             shutil.rmtree(building, ignore_errors=True)
-            problem = _last_line(initdb.stderr or initdb.stdout)
+            remove_orphaned_segments(account, inode)  # a crashed bootstrap (a full disk, say) leaves its own
+            problem = _problem_line(initdb.stderr or initdb.stdout)
             raise ProviderUnavailable(f"initdb failed in {cache}: {problem}: {_fix(problem)}")
         os.rename(building, cluster)  # atomic: a cluster directory is complete or absent
     return cluster, False
+
+
+# --- shared memory a crashed server leaves -----------------------------------------------------------
+
+SYSV_SEGMENTS = Path("/proc/sysvipc/shm")
+IPC_RMID = 0
+KEY_PROBES = 16  # PostgreSQL keys its segment by the data directory's inode, trying the next key when taken
+
+
+def remove_orphaned_segments(account: Account, data_inode: int) -> list[int]:
+    """Remove the System V segment a PostgreSQL of this data directory left when it crashed; its ids.
+
+    Only segments of the server's account, no longer attached to any process, with a key PostgreSQL would
+    have derived from this directory's inode are removed: a live server's segment is always attached.
+    """
+    owner = os.geteuid() if account.uid is None else account.uid
+    keys = {ctypes.c_int32(data_inode + offset).value for offset in range(KEY_PROBES)}
+    try:
+        header, *rows = SYSV_SEGMENTS.read_text().splitlines()
+    except (OSError, ValueError):
+        return []
+    columns = header.split()
+    key, shmid, uid, attached = (columns.index(name) for name in ("key", "shmid", "uid", "nattch"))
+    libc = ctypes.CDLL(None, use_errno=True)
+    removed = []
+    for row in filter(None, map(str.split, rows)):
+        orphaned = int(row[key]) in keys and int(row[uid]) == owner and row[attached] == "0"
+        if orphaned and libc.shmctl(int(row[shmid]), IPC_RMID, None) == 0:
+            removed.append(int(row[shmid]))
+    return removed
 
 
 # --- our directory tree, run directories and the sweep ---------------------------------------------

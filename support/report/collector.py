@@ -7,6 +7,7 @@ test report, and the controller, which sees every report, writes the file.
 
 from __future__ import annotations
 
+import itertools
 import json
 import platform
 import time
@@ -14,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from support import guards, versions
+from support import guards, secrets, versions
 
 RECORD = "spec_scenario"
 REFUSED = "spec_refused"  # a guard refused the scenario before any step ran
 STEP_RECORDS = pytest.StashKey[list]()
+COLLECTED_AT = pytest.StashKey[int]()  # the item's place in collection, before any reordering (pytest-randomly)
+COLLECTED_SO_FAR = pytest.StashKey[itertools.count]()
 # When phases disagree, the status that says more wins: a skipped setup outranks the default "passed".
 WORST_FIRST = ("collection_error", "failed", "not_applicable", "skipped", "passed")
 
@@ -61,6 +64,10 @@ def _finish_step(node: pytest.Item, status: str, error: str | None = None) -> No
     record["status"] = status
     if error:
         record["error"] = error
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    item.stash[COLLECTED_AT] = next(item.config.stash.setdefault(COLLECTED_SO_FAR, itertools.count()))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -127,6 +134,7 @@ def _scenario_record(item: pytest.Item, scenario) -> dict:
             "versions": [str(marker.args[0]) for marker in item.iter_markers("sqlalchemy") if marker.args[0]],
         },
         "example": callspec.params.get("_pytest_bdd_example") if callspec else None,
+        "collected_at": item.stash.get(COLLECTED_AT, None),
         "steps": steps,
         "when_result": repr(outcome.result)[:500] if outcome and outcome.attempted and not outcome.error else None,
         "teardown_sql": [{"text": e.text, "event": e.is_event} for e in sql_log.during("teardown")] if sql_log else [],
@@ -166,7 +174,7 @@ class ResultsWriter:
         document = {"run": run_facts(session.config, self.started), "scenarios": list(self.results.values())}
         document["scenarios"] = [result for result in document["scenarios"] if "feature" in result or "error" in result]
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(document, indent=1))
+        self.path.write_text(json.dumps(secrets.masked(document), indent=1))  # no password, whatever quoted one
 
 
 def _phase_status(report) -> tuple[str | None, str | None]:

@@ -70,6 +70,7 @@ class Row:
     rule: str | None
     title: str
     line_number: int
+    collected_at: int  # orders an outline's example rows and flavours as written, whatever order they ran in
     cells: list[Cell] = field(default_factory=list)
 
     @property
@@ -131,6 +132,7 @@ def build_rows(runs: list[Run]) -> list[Row]:
                     (record.get("rule") or {}).get("name"),
                     title_of(record),
                     record["scenario"]["line"],
+                    record.get("collected_at") or 0,
                 )
     for row in rows.values():
         previous = None
@@ -144,8 +146,7 @@ def build_rows(runs: list[Run]) -> list[Row]:
                     cell.changed = "starts" if applies_now else "stops"
             row.cells.append(cell)
             previous = cell
-    # collection order within a scenario: its example rows as written, then its flavours
-    return sorted(rows.values(), key=lambda row: (row.feature_file, row.line_number))
+    return sorted(rows.values(), key=lambda row: (row.feature_file, row.line_number, row.collected_at))
 
 
 def collection_errors(runs: list[Run]) -> list[dict]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from support.database.embedded import PRODUCT_DIR, cache_dir_for, data_root, default_bin_dir
+from support.database.embedded import PRODUCT_DIR, cache_dir_for, data_root, default_bin_dir, server_account
 from support.database.own_database import PREFIX
 from support.processes import gone
 
@@ -47,47 +46,28 @@ def pytest_command(*arguments: str | Path) -> list[str]:
     return [sys.executable, "-m", "pytest", *map(str, arguments)]
 
 
-def _options(env: dict[str, str] | None, cwd: Path) -> dict:
-    """How every run is started: in ``cwd``, the environment plus ``env``, no input, stdout and stderr merged."""
-    return {
-        "cwd": cwd,
-        "env": {**os.environ, **(env or {})},
-        "stdin": subprocess.DEVNULL,
-        "stdout": subprocess.PIPE,
-        "stderr": subprocess.STDOUT,
-        "text": True,
-    }
-
-
 def start_run(*arguments: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.Popen:
     """A pytest run in the background, its stdout and stderr merged into one text pipe."""
-    return subprocess.Popen(pytest_command(*arguments), **_options(env, cwd))
+    return subprocess.Popen(
+        pytest_command(*arguments),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def run(*arguments: str | Path, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 900):
     """A pytest run to its end: the CompletedProcess, with stdout and stderr merged."""
-    return subprocess.run(pytest_command(*arguments), timeout=timeout, **_options(env, cwd))
-
-
-@contextmanager
-def private_data_root(seeded: bool = True) -> Iterator[Path]:
-    """A ``SPEC_PG_DATA_ROOT`` of its own beside the usual one (the server's account may enter it), its cluster
-    cache seeded from the shared one when that exists (no initdb); removed, with any server left in it, after."""
-    beside = data_root().parent
-    beside.mkdir(parents=True, exist_ok=True)
-    base = Path(tempfile.mkdtemp(prefix="spec-reliability-", dir=beside))
-    base.chmod(0o755)
-    try:
-        shared = cache_dir_for(default_bin_dir())
-        if seeded and shared.is_dir():
-            (base / PRODUCT_DIR / "cache").mkdir(parents=True)
-            subprocess.run(["cp", "-a", str(shared), str(base / PRODUCT_DIR / "cache" / shared.name)], check=True)
-        yield base
-    finally:
-        for process in our_postgres_processes(base / PRODUCT_DIR):
-            with suppress(psutil.Error):
-                process.kill()
-        shutil.rmtree(base, ignore_errors=True)
+    with start_run(*arguments, env=env, cwd=cwd) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    return subprocess.CompletedProcess(process.args, process.returncode, output)
 
 
 def statuses(results: Path) -> dict[str, str]:
@@ -101,10 +81,10 @@ class Leftovers:
 
     run_directories: frozenset[str]  # run-* under the embedded data root
     postgres_processes: frozenset[int]  # postgres processes working inside the embedded data root
-    shm_entries: frozenset[str]  # /dev/shm entries other than the data root itself
-    sysv_segments: frozenset[int]  # System V shared memory segment ids
+    shm_segments: frozenset[str]  # PostgreSQL's POSIX segments in /dev/shm that no process has mapped
+    sysv_segments: frozenset[int]  # System V segments no process is attached to
     spec_databases: frozenset[str]  # spec_* databases on the service (empty when it does not answer)
-    temp_entries: frozenset[str]  # entries of the temp directory
+    temp_entries: frozenset[str]  # entries of the temp directory the runs were given
 
     def growth_since(self, before: Leftovers) -> dict[str, list]:
         """What is here now and was not before, by kind (kinds with nothing new are left out)."""
@@ -116,23 +96,48 @@ class Leftovers:
         return grown
 
 
-def leftovers(root: Path | None = None, service_url: str | None = SERVICE_URL) -> Leftovers:
-    """A snapshot; ``root``: the embedded data root the runs use (SPEC_PG_DATA_ROOT's product directory).
+def leftovers(
+    root: Path | None = None, service_url: str | None = SERVICE_URL, temp_dir: Path | None = None
+) -> Leftovers:
+    """A snapshot. ``root``: the embedded data root the runs use (SPEC_PG_DATA_ROOT's product directory);
+    ``temp_dir``: the TMPDIR the runs were given.
 
-    Other runs on the machine (or on the service) show up too: give each test's runs a private data root,
-    and compare databases by name, not by count.
+    Other runs on the machine (or on the service) show up too: give each test's runs a private data root and
+    temp directory, and compare databases by name, not by count.
     """
     root = root or data_root()
+    owners = our_accounts()
     return Leftovers(
         run_directories=frozenset(path.name for path in root.glob("run-*")),
         postgres_processes=frozenset(process.pid for process in our_postgres_processes(root)),
-        shm_entries=frozenset(entry.name for entry in SHM.iterdir() if SHM / entry.name != root)
-        if SHM.is_dir()
-        else frozenset(),
-        sysv_segments=frozenset(_sysv_segment_ids()),
+        shm_segments=frozenset(_orphaned_posix_segments(owners)),
+        sysv_segments=frozenset(_orphaned_sysv_segments(owners)),
         spec_databases=frozenset(spec_databases(service_url)) if service_url and service_answers() else frozenset(),
-        temp_entries=frozenset(os.listdir(os.environ.get("TMPDIR", "/tmp"))),
+        temp_entries=frozenset(entry.name for entry in _entries(temp_dir or Path(tempfile.gettempdir()))),
     )
+
+
+def our_accounts() -> set[int]:
+    """The user ids our runs and their servers run as."""
+    account = server_account()
+    return {os.geteuid(), os.geteuid() if account.uid is None else account.uid}
+
+
+def orphaned_shared_memory() -> frozenset[str]:
+    """Shared memory of our accounts that no process uses any more: what a crashed PostgreSQL leaves."""
+    owners = our_accounts()
+    return frozenset(
+        [f"System V segment {shmid}" for shmid in _orphaned_sysv_segments(owners)]
+        + [f"/dev/shm/{name}" for name in _orphaned_posix_segments(owners)]
+    )
+
+
+def _entries(directory: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(directory) as entries:
+            return list(entries)
+    except OSError:
+        return []
 
 
 def our_postgres_processes(root: Path | None = None) -> list[psutil.Process]:
@@ -165,12 +170,153 @@ def spec_databases(service_url: str = SERVICE_URL) -> set[str]:
         engine.dispose()
 
 
-def _sysv_segment_ids() -> list[int]:
+def _orphaned_sysv_segments(owners: set[int]) -> list[int]:
+    """Ids of System V shared memory segments of ``owners`` that no process is attached to.
+
+    A running PostgreSQL stays attached to its segment; one left by a server that died unclean is not.
+    """
     try:
-        lines = SYSV_SHM.read_text().splitlines()[1:]
-    except OSError:
+        header, *lines = SYSV_SHM.read_text().splitlines()
+    except (OSError, ValueError):
         return []
-    return [int(line.split()[1]) for line in lines if line.split()]
+    columns = header.split()
+    shmid, uid, attached = (columns.index(name) for name in ("shmid", "uid", "nattch"))
+    rows = [row for row in map(str.split, lines) if row]
+    return [int(row[shmid]) for row in rows if int(row[uid]) in owners and row[attached] == "0"]
+
+
+def _orphaned_posix_segments(owners: set[int]) -> list[str]:
+    """PostgreSQL's POSIX shared memory files in /dev/shm, of ``owners``, that no process has mapped."""
+    candidates = {
+        entry.name
+        for entry in _entries(SHM)
+        if entry.name.startswith("PostgreSQL.") and entry.stat(follow_symlinks=False).st_uid in owners
+    }
+    if not candidates:
+        return []
+    mapped = set()
+    for maps in Path("/proc").glob("[0-9]*/maps"):
+        try:
+            mapped.update(line.rsplit("/", 1)[-1] for line in maps.read_text().splitlines() if "/dev/shm/" in line)
+        except OSError:
+            continue
+    return sorted(candidates - mapped)
+
+
+@dataclass(frozen=True)
+class SoakRun:
+    seconds: float
+    returncode: int
+    output_tail: str
+    growth: dict[str, list]  # what is left now that was not there before the first run
+
+
+def soak(runs: int, workspace: Path, *pytest_options: str, service_url: str | None = None) -> Iterator[SoakRun]:
+    """The whole specification ``runs`` times in a row, one process each; after every run, what is left
+    behind compared with before the first.
+
+    ``workspace``: a private directory for the runs' data root and temp directory, so that other runs on the
+    machine do not count; the server's account must be able to enter it (``enterable_workspace``).
+    ``service_url``: the server the runs use with ``--db=url``, whose spec_* databases then count too.
+    Orphaned shared memory is counted machine-wide for our accounts: soak on an otherwise quiet machine.
+    """
+    data_root_dir, temp_dir = workspace / "data", workspace / "tmp"
+    data_root_dir.mkdir(exist_ok=True)
+    temp_dir.mkdir(exist_ok=True)
+    root = data_root_dir / "sqlalchemy-session-spec"
+    environment = {"SPEC_PG_DATA_ROOT": str(data_root_dir), "TMPDIR": str(temp_dir)}
+    before = leftovers(root, service_url, temp_dir)
+    for _ in range(runs):
+        started = time.perf_counter()
+        completed = run("steps", "-q", "-p", "no:randomly", *pytest_options, env=environment)
+        seconds = time.perf_counter() - started
+        growth = leftovers(root, service_url, temp_dir).growth_since(before)
+        yield SoakRun(seconds, completed.returncode, completed.stdout[-3000:], growth)
+
+
+@contextmanager
+def enterable_workspace(prefix: str = "spec-reliability-") -> Iterator[Path]:
+    """A new directory that the embedded server's account may enter (pytest's tmp_path is private to us)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as directory:
+        os.chmod(directory, 0o755)
+        yield Path(directory)
+
+
+# --- a small specification project of its own, and what a run writes ---------------------------------
+
+PROJECT_STEPS = """
+from pytest_bdd import given, parsers, scenarios, then, when
+
+scenarios("spec.feature")
+
+
+@given("a number")
+def _():
+    pass
+
+
+@when(parsers.parse("it is divided by {divisor:d}"))
+def _(outcome, divisor):
+    outcome.attempt(lambda: 1 / divisor)
+
+
+@then("there is a result")
+def _(outcome):
+    outcome.succeeded()
+"""
+
+PROJECT_FEATURE = """\
+Feature: division
+  Scenario: halving
+    Given a number
+    When it is divided by 2
+    Then there is a result
+"""
+
+
+def write_project(directory: Path, feature: str = PROJECT_FEATURE, steps: str = PROJECT_STEPS) -> Path:
+    """A project that uses the harness as a plugin, as a user's would: conftest, pytest.ini, a feature, its steps.
+
+    Like the repository's, it keeps no pytest cache; its runs keep the file order (no pytest-randomly) and load no
+    pytest-asyncio (whose warning about its settings is noise here).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "conftest.py").write_text('pytest_plugins = ["support.pytest_plugin", "support.report.collector"]\n')
+    (directory / "pytest.ini").write_text(
+        "[pytest]\naddopts = --strict-markers -p no:cacheprovider -p no:randomly -p no:asyncio\n"
+        "markers =\n    area: an area tag\n"
+    )
+    (directory / "spec.feature").write_text(feature)
+    (directory / "test_spec.py").write_text(steps)
+    return directory
+
+
+def everything_under(directory: Path) -> frozenset[str]:
+    """Every file and directory below ``directory``, as relative paths (empty when it does not exist)."""
+    if not directory.is_dir():
+        return frozenset()
+    return frozenset(str(path.relative_to(directory)) for path in directory.rglob("*"))
+
+
+def project_status(repo: Path = ROOT) -> frozenset[str]:
+    """``git status --porcelain --ignored`` of the repository: its changed, new and ignored entries."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return frozenset(status.stdout.splitlines())
+
+
+def databases_owned_by(role: str, service_url: str = SERVICE_URL) -> set[str]:
+    """Names of the databases on the service that ``role`` owns (what a run as that role could have created)."""
+    engine = create_engine(service_url.replace("postgresql://", "postgresql+psycopg2://", 1), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            names = connection.execute(
+                text("SELECT datname FROM pg_database WHERE pg_get_userbyid(datdba) = :role"), {"role": role}
+            )
+            return {name for (name,) in names}
+    finally:
+        engine.dispose()
 
 
 # --- watching a run: its output as it comes, its processes, the moment to stop it -----------------------
@@ -279,7 +425,7 @@ def phase_of(results_before: int, results_in_all: int) -> str:
     return "mid-scenario" if results_before < results_in_all else "teardown"
 
 
-def databases_owned_by(pid: int, service_url: str = SERVICE_URL) -> set[str]:
+def databases_marked_by(pid: int, service_url: str = SERVICE_URL) -> set[str]:
     """The service's databases whose owner mark names process ``pid`` of this host."""
     from support.database.own_database import owner_of_mark
     from support.processes import this_host
@@ -292,3 +438,20 @@ def databases_owned_by(pid: int, service_url: str = SERVICE_URL) -> set[str]:
     finally:
         engine.dispose()
     return {name for name, owner in owners.items() if owner and owner.pid == pid and owner.host == this_host()}
+
+
+@contextmanager
+def private_data_root() -> Iterator[Path]:
+    """A ``SPEC_PG_DATA_ROOT`` of its own that the server's account may enter, its cluster cache seeded from the
+    shared one when that exists (no initdb); any server still running in it is killed at the end."""
+    with enterable_workspace("spec-kills-") as base:
+        try:
+            shared = cache_dir_for(default_bin_dir())
+            if shared.is_dir():
+                (base / PRODUCT_DIR / "cache").mkdir(parents=True)
+                subprocess.run(["cp", "-a", str(shared), str(base / PRODUCT_DIR / "cache" / shared.name)], check=True)
+            yield base
+        finally:
+            for process in our_postgres_processes(base / PRODUCT_DIR):
+                with suppress(psutil.Error):
+                    process.kill()

