@@ -299,11 +299,12 @@ def everything_under(directory: Path) -> frozenset[str]:
 
 
 def project_status(repo: Path = ROOT) -> frozenset[str]:
-    """``git status --porcelain --ignored`` of the repository: its changed, new and ignored entries."""
+    """``git status --porcelain --ignored`` of the repository: its changed, new and ignored entries, but Python's
+    bytecode caches (written by whichever process first imports a module, where PYTHONDONTWRITEBYTECODE is unset)."""
     status = subprocess.run(
         ["git", "status", "--porcelain", "--ignored"], cwd=repo, capture_output=True, text=True, check=True
     )
-    return frozenset(status.stdout.splitlines())
+    return frozenset(line for line in status.stdout.splitlines() if not line.rstrip("/").endswith("__pycache__"))
 
 
 def databases_owned_by(role: str, service_url: str = SERVICE_URL) -> set[str]:
