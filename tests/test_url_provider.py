@@ -9,13 +9,10 @@ import os
 import re
 import socket
 import struct
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -26,6 +23,7 @@ from sqlalchemy.pool import NullPool
 from support.database.own_database import as_async_url, drop_own_database, new_database_name, own_database
 from support.database.server import ProviderUnavailable
 from support.database.url import TIMEOUT, parse_server_url, serve_url
+from tests.reliability import runs
 from tests.servers import connected, password_checking_server, throwaway_role
 from tests.stand_ins import silent_server
 
@@ -118,7 +116,7 @@ def test_a_malformed_or_foreign_url_is_refused_before_connecting(url, problem):
 
 @needs_service
 def test_the_suite_works_only_in_its_own_database_and_drops_it():
-    databases_before, objects_before = database_names(), objects_in("test")
+    objects_before = objects_in("test")
     with serve_url(SERVICE) as handle:
         assert (handle.provider, handle.detail) == ("url", "127.0.0.1:5432 as postgres")
         with connected(SERVICE_PSYCOPG2) as connection:
@@ -130,7 +128,7 @@ def test_the_suite_works_only_in_its_own_database_and_drops_it():
             with connected(url) as connection:
                 connection.execute(text("CREATE TABLE only_here (id int)"))
             assert url.database in database_names()
-    assert not database_names() - databases_before  # other runs may come and go on the service meanwhile
+    assert url.database not in database_names()  # by name: other runs may come and go on the service meanwhile
     assert objects_in("test") == objects_before
 
 
@@ -387,15 +385,13 @@ def test_a_wrong_or_missing_password_is_named_and_never_shown():
 @needs_service
 def test_the_savepoint_family_leaks_only_into_its_own_database_and_leaves_nothing_behind(tmp_path):
     """The leak scenarios commit rows for real; they must land in the run's own database, dropped at the end."""
-    databases_before, objects_before = database_names(), objects_in("test")
+    objects_before = objects_in("test")
     results = tmp_path / "results.json"
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "steps/test_savepoint_rollback.py", "-q", "-p", "no:randomly",
-         "--db=url", f"--db-url={SERVICE}", f"--spec-results={results}"],
-        cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr
+    with runs.start_run("steps/test_savepoint_rollback.py", "-q", "-p", "no:randomly", "--db=url",
+                        f"--db-url={SERVICE}", f"--spec-results={results}") as family:  # fmt: skip
+        output, _ = family.communicate(timeout=300)
+    assert family.returncode == 0, output[-3000:]
     leaking = [s for s in json.loads(results.read_text())["scenarios"] if "leaked" in json.dumps(s["steps"])]
     assert leaking, "the family ran no scenario that leaks"
-    assert not database_names() - databases_before  # other runs may come and go on the service meanwhile
+    assert not runs.databases_marked_by(family.pid)  # its own database, found by its owner mark, is gone
     assert objects_in("test") == objects_before
