@@ -490,6 +490,17 @@ IPC_RMID = 0
 KEY_PROBES = 16  # PostgreSQL keys its segment by the data directory's inode, trying the next key when taken
 
 
+def sysv_segments() -> list[dict[str, int]]:
+    """The machine's System V shared memory segments: key, shmid, uid and nattch (attached processes) of each."""
+    try:
+        header, *rows = SYSV_SEGMENTS.read_text().splitlines()
+    except (OSError, ValueError):
+        return []
+    columns = header.split()
+    wanted = {name: columns.index(name) for name in ("key", "shmid", "uid", "nattch")}
+    return [{name: int(row[at]) for name, at in wanted.items()} for row in map(str.split, rows) if row]
+
+
 def remove_orphaned_segments(account: Account, data_inode: int) -> list[int]:
     """Remove the System V segment a PostgreSQL of this data directory left when it crashed; its ids.
 
@@ -498,18 +509,12 @@ def remove_orphaned_segments(account: Account, data_inode: int) -> list[int]:
     """
     owner = os.geteuid() if account.uid is None else account.uid
     keys = {ctypes.c_int32(data_inode + offset).value for offset in range(KEY_PROBES)}
-    try:
-        header, *rows = SYSV_SEGMENTS.read_text().splitlines()
-    except (OSError, ValueError):
-        return []
-    columns = header.split()
-    key, shmid, uid, attached = (columns.index(name) for name in ("key", "shmid", "uid", "nattch"))
     libc = ctypes.CDLL(None, use_errno=True)
     removed = []
-    for row in filter(None, map(str.split, rows)):
-        orphaned = int(row[key]) in keys and int(row[uid]) == owner and row[attached] == "0"
-        if orphaned and libc.shmctl(int(row[shmid]), IPC_RMID, None) == 0:
-            removed.append(int(row[shmid]))
+    for segment in sysv_segments():
+        orphaned = segment["key"] in keys and segment["uid"] == owner and segment["nattch"] == 0
+        if orphaned and libc.shmctl(segment["shmid"], IPC_RMID, None) == 0:
+            removed.append(segment["shmid"])
     return removed
 
 

@@ -23,14 +23,20 @@ import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from support.database.embedded import PRODUCT_DIR, cache_dir_for, data_root, default_bin_dir, server_account
+from support.database.embedded import (
+    PRODUCT_DIR,
+    cache_dir_for,
+    data_root,
+    default_bin_dir,
+    server_account,
+    sysv_segments,
+)
 from support.database.own_database import PREFIX
 from support.processes import gone
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # the machine's own PostgreSQL, when it runs
 SHM = Path("/dev/shm")
-SYSV_SHM = Path("/proc/sysvipc/shm")
 
 
 def service_answers(url_host: str = "127.0.0.1", port: int = 5432) -> bool:
@@ -156,18 +162,21 @@ def our_postgres_processes(root: Path | None = None) -> list[psutil.Process]:
     return found
 
 
-def spec_databases(service_url: str = SERVICE_URL) -> set[str]:
-    """Names of the databases on the service that are named like the suite's own."""
+def service_rows(sql: str, parameters: dict | None = None, service_url: str = SERVICE_URL) -> list[tuple]:
+    """The rows of one query on the service, over a connection of its own."""
     engine = create_engine(service_url.replace("postgresql://", "postgresql+psycopg2://", 1), poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            names = connection.execute(
-                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
-                {"prefix": PREFIX.replace("_", r"\_") + "%"},
-            )
-            return {name for (name,) in names}
+            return [tuple(row) for row in connection.execute(text(sql), parameters or {})]
     finally:
         engine.dispose()
+
+
+def spec_databases(service_url: str = SERVICE_URL) -> set[str]:
+    """Names of the databases on the service that are named like the suite's own."""
+    like_ours = {"prefix": PREFIX.replace("_", r"\_") + "%"}
+    return {name for (name,) in service_rows("SELECT datname FROM pg_database WHERE datname LIKE :prefix", like_ours,
+                                             service_url)}  # fmt: skip
 
 
 def _orphaned_sysv_segments(owners: set[int]) -> list[int]:
@@ -175,14 +184,7 @@ def _orphaned_sysv_segments(owners: set[int]) -> list[int]:
 
     A running PostgreSQL stays attached to its segment; one left by a server that died unclean is not.
     """
-    try:
-        header, *lines = SYSV_SHM.read_text().splitlines()
-    except (OSError, ValueError):
-        return []
-    columns = header.split()
-    shmid, uid, attached = (columns.index(name) for name in ("shmid", "uid", "nattch"))
-    rows = [row for row in map(str.split, lines) if row]
-    return [int(row[shmid]) for row in rows if int(row[uid]) in owners and row[attached] == "0"]
+    return [s["shmid"] for s in sysv_segments() if s["uid"] in owners and s["nattch"] == 0]
 
 
 def _orphaned_posix_segments(owners: set[int]) -> list[str]:
@@ -309,15 +311,8 @@ def project_status(repo: Path = ROOT) -> frozenset[str]:
 
 def databases_owned_by(role: str, service_url: str = SERVICE_URL) -> set[str]:
     """Names of the databases on the service that ``role`` owns (what a run as that role could have created)."""
-    engine = create_engine(service_url.replace("postgresql://", "postgresql+psycopg2://", 1), poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            names = connection.execute(
-                text("SELECT datname FROM pg_database WHERE pg_get_userbyid(datdba) = :role"), {"role": role}
-            )
-            return {name for (name,) in names}
-    finally:
-        engine.dispose()
+    sql = "SELECT datname FROM pg_database WHERE pg_get_userbyid(datdba) = :role"
+    return {name for (name,) in service_rows(sql, {"role": role}, service_url)}
 
 
 # --- watching a run: its output as it comes, its processes, the moment to stop it -----------------------
@@ -358,19 +353,16 @@ class WatchedRun:
 
     def wait_for_results(self, count: int, timeout: float = 120) -> bool:
         """Until ``count`` results were printed (True), or the run ended or the time ran out (False)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.result_times()) < count:
-                if not self._reader.is_alive() or time.monotonic() > deadline:
-                    return False
-                self._changed.wait(0.05)
-        return True
+        return self._wait_until(lambda: len(self.result_times()) >= count, timeout)
 
     def wait_for_line(self, part: str, timeout: float = 120) -> bool:
         """Until a line holding ``part`` was printed (True), or the run ended or the time ran out (False)."""
+        return self._wait_until(lambda: any(part in line for _, line in self.lines), timeout)
+
+    def _wait_until(self, printed, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         with self._changed:
-            while not any(part in line for _, line in self.lines):
+            while not printed():
                 if not self._reader.is_alive() or time.monotonic() > deadline:
                     return False
                 self._changed.wait(0.05)
@@ -431,13 +423,8 @@ def databases_marked_by(pid: int, service_url: str = SERVICE_URL) -> set[str]:
     from support.database.own_database import owner_of_mark
     from support.processes import this_host
 
-    engine = create_engine(service_url.replace("postgresql://", "postgresql+psycopg2://", 1), poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"))
-            owners = {name: owner_of_mark(comment) for name, comment in rows}
-    finally:
-        engine.dispose()
+    rows = service_rows("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database", None, service_url)
+    owners = {name: owner_of_mark(comment) for name, comment in rows}
     return {name for name, owner in owners.items() if owner and owner.pid == pid and owner.host == this_host()}
 
 
