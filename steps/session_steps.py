@@ -116,9 +116,8 @@ def _(registry: scoped_session, outcome: Outcome, employee_id: int):
     outcome.attempt(lambda: reads.read_after_refresh(registry(), employee_id))
 
 
-@when(parsers.parse('the same thread reads employee {employee_id:d} with "{spelling}"'))
-def _(registry: scoped_session, outcome: Outcome, employee_id: int, spelling: str):
-    read = reads.read_with(spelling)
+@when(typed('the same thread reads employee {employee_id:d} with "{read:Spelling}"'))
+def _(registry: scoped_session, outcome: Outcome, employee_id: int, read: reads.Read):
     outcome.attempt(lambda: read(registry(), employee_id))
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from pytest_bdd import parsers
 
-from support import code_under_test, families, joining
+from support import code_under_test, families, joining, reads
 from support.sql_log import SAVEPOINT_VERBS, TRANSACTION_EVENTS
 
 
@@ -44,16 +44,26 @@ class ChoiceList:
         return [] if phrase == self.none else [self.item(part) for part in phrase.split(", ")]
 
 
-OPERATION = Choice("Operation", ["read", "request", "refresh", "query", "flush", "commit"])  # what a When did
-PARENT = Choice("Parent", families.FAMILIES)  # user, order, invoice, cart, folder: the noun's Family
-CHILDREN = Choice("Children", families.BY_CHILDREN)  # persons, order lines, ...: the plural's Family
+# what the scenario's When did, in "the flush sent no SQL"
+OPERATION = Choice("Operation", ["read", "request", "refresh", "query", "flush", "commit"])
+# parents and their children: each noun stands for its families.Family
+PARENT = Choice("Parent", families.FAMILIES)  # user, order, invoice, cart, folder
+CHILDREN = Choice("Children", families.BY_CHILDREN)  # persons, order lines, invoice lines, cart items, documents
+# sessions and how they read
 ISOLATION = Choice("Isolation", ["READ COMMITTED", "REPEATABLE READ"])
 ON_OFF = Choice("OnOff", {"on": True, "off": False})
 IS_OR_IS_NOT = Choice("IsOrIsNot", {"is": True, "is not": False})
-CAN_OR_CANNOT = Choice("CanOrCannot", {"can": True, "cannot": False})
-PYTHON_BOOLEAN = Choice("PythonBoolean", {"True": True, "False": False})
+# the spellings of "reload the row even though the identity map has the object": the read each stands for
+SPELLING = Choice("Spelling", reads.POPULATE_EXISTING_SPELLINGS)
 # a Flask application's scoped session: is it removed at the end of each request?
 SESSION_LIFETIME = Choice("SessionLifetime", {"never removed": False, "removed at the end of each request": True})
+# the rows of a served HR application's table: setting | yes or no, as the server's keyword arguments
+SERVER_SETTING = Choice(
+    "ServerSetting",
+    {"scoped session removed at teardown": "remove_at_teardown", "application holds served employees": "hold_served"},
+)
+YES_NO = Choice("YesNo", {"yes": True, "no": False})
+# the test's outer transaction and the session joined to it
 JOIN_MODE = Choice("JoinMode", ["conditional_savepoint", "create_savepoint", "rollback_only", "control_fully"])
 RECIPE = Choice("Recipe", joining.RECIPES)  # the 1.4-era savepoint recipes
 SESSION_KIND = Choice("SessionKind", {"a": False, "a 1.4 future": True})  # is it 1.4's Session(future=True)?
@@ -61,20 +71,18 @@ CODE_ACTION = Choice("CodeAction", code_under_test.ACTIONS)  # what the code und
 TRANSACTION_CONTROL = ChoiceList(
     "TransactionControl", [*(name.upper() for name in TRANSACTION_EVENTS), *SAVEPOINT_VERBS], none="nothing"
 )
+CAN_OR_CANNOT = Choice("CanOrCannot", {"can": True, "cannot": False})
 COMMIT_FATE = Choice("CommitFate", {"committed": True, "missing: the commit was lost": False})  # was it kept?
-PAYMENT = Choice("Payment", ["accepted", "declined"])
-# the rows of a served HR application's table: setting | yes or no
-SERVER_SETTING = Choice(
-    "ServerSetting",
-    {"scoped session removed at teardown": "remove_at_teardown", "application holds served employees": "hold_served"},
-)
-YES_NO = Choice("YesNo", {"yes": True, "no": False})
+PAYMENT = Choice("Payment", ["accepted", "declined"])  # the shop's checkout
+PYTHON_BOOLEAN = Choice("PythonBoolean", {"True": True, "False": False})  # a keyword argument in a mapping
 
 TYPES = {
     choice.name: choice
     for choice in (
-        OPERATION, PARENT, CHILDREN, ISOLATION, ON_OFF, IS_OR_IS_NOT, CAN_OR_CANNOT, PYTHON_BOOLEAN, SESSION_LIFETIME,
-        JOIN_MODE, RECIPE, SESSION_KIND, CODE_ACTION, TRANSACTION_CONTROL, COMMIT_FATE, PAYMENT, SERVER_SETTING, YES_NO,
+        OPERATION, PARENT, CHILDREN,
+        ISOLATION, ON_OFF, IS_OR_IS_NOT, SPELLING, SESSION_LIFETIME, SERVER_SETTING, YES_NO,
+        JOIN_MODE, RECIPE, SESSION_KIND, CODE_ACTION, TRANSACTION_CONTROL, CAN_OR_CANNOT, COMMIT_FATE,
+        PAYMENT, PYTHON_BOOLEAN,
     )
 }  # fmt: skip
 
