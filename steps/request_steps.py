@@ -37,19 +37,19 @@ def _hr_app(sessions: ScenarioSessions, removed: bool, engine: Engine) -> Flask:
 
 
 @given("the application holds on to the employees it has served")
-def _(hr_app):
+def _(hr_app: Flask):
     """Keeps the served objects referenced; the identity map alone holds them only weakly."""
     hr_app.config["HOLD_SERVED"] = True
 
 
 @given("the application lets go of the employees it has served")
-def _(hr_app):
+def _(hr_app: Flask):
     """The default: nothing outside the session references a served employee after its request."""
     assert hr_app.config["HOLD_SERVED"] is False
 
 
 @given(parsers.parse("employee {employee_id:d} has been served by a request"))
-def _(hr_app, employee_id: int):
+def _(hr_app: Flask, employee_id: int):
     response = hr_app.test_client().get(f"/employees/{employee_id}")
     assert response.status_code == 200, response.get_data(as_text=True)
 
@@ -68,12 +68,12 @@ def _(hr_app: Flask, server_threads: IdleServerThreads, count: int, employee_id:
 
 
 @when(parsers.parse("a later request on the same thread asks for employee {employee_id:d}"))
-def _(hr_app, outcome: Outcome, employee_id: int):
+def _(hr_app: Flask, outcome: Outcome, employee_id: int):
     outcome.attempt(lambda: hr_app.test_client().get(f"/employees/{employee_id}"))
 
 
 @when(parsers.parse("a request for employee {employee_id:d} is served"))
-def _(hr_app, outcome: Outcome, employee_id: int):
+def _(hr_app: Flask, outcome: Outcome, employee_id: int):
     outcome.attempt(lambda: hr_app.test_client().get(f"/employees/{employee_id}"))
 
 
@@ -83,7 +83,7 @@ def _(hr_app: Flask, outcome: Outcome, employee_id: int):
 
 
 @when(parsers.parse("this thread serves one request for each of employees {first:d} to {last:d}"))
-def _(hr_app, outcome: Outcome, first: int, last: int):
+def _(hr_app: Flask, outcome: Outcome, first: int, last: int):
     client = hr_app.test_client()
     outcome.attempt(lambda: [client.get(f"/employees/{n}").status_code for n in range(first, last + 1)])
 
@@ -102,13 +102,13 @@ def _(outcome: Outcome, size: int):
 
 
 @then(parsers.parse("the application's pool has {count:d} connections checked out"))
-def _(hr_app, outcome: Outcome, count: int):
+def _(hr_app: Flask, outcome: Outcome, count: int):
     outcome.succeeded()
     assert hr_app.config["ENGINE"].pool.checkedout() == count
 
 
 @then(parsers.parse("this thread's session holds {count:d} objects in its identity map"))
-def _(hr_app, outcome: Outcome, count: int):
+def _(hr_app: Flask, outcome: Outcome, count: int):
     assert all(status == 200 for status in outcome.succeeded())
     assert len(hr_app.config["SESSION_REGISTRY"]().identity_map) == count
 

@@ -2,7 +2,8 @@
 
 Statements come from ``before_cursor_execute``; BEGIN, COMMIT and ROLLBACK of the connection are
 recorded as events because the driver sends them without a cursor statement. SAVEPOINT, RELEASE and
-ROLLBACK TO are ordinary statements, so they appear once, as statements.
+ROLLBACK TO are ordinary statements, so they appear once, as statements. ``classify`` is the one reading of
+SQL text (its verb and the table it names) that the steps and the applications share.
 """
 
 from __future__ import annotations
