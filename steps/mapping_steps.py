@@ -6,6 +6,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import configure_mappers, declarative_base, relationship
 
 from support.outcome import Outcome
+from support.parameter_types import typed
 
 
 def _map_with_cascade_backrefs(value: bool) -> str:
@@ -27,9 +28,9 @@ def _map_with_cascade_backrefs(value: bool) -> str:
     return "mapped"
 
 
-@when(parsers.re(r"a mapping declares relationship\(\.\.\., cascade_backrefs=(?P<value>True|False)\)"))
-def _(outcome: Outcome, value: str):
-    outcome.attempt(lambda: _map_with_cascade_backrefs(value == "True"))
+@when(typed("a mapping declares relationship(..., cascade_backrefs={value:PythonBoolean})"))
+def _(outcome: Outcome, value: bool):
+    outcome.attempt(lambda: _map_with_cascade_backrefs(value))
 
 
 @then("the mapping is accepted")

@@ -2,26 +2,24 @@
 
 from pytest_bdd import given, parsers, then
 
-from support import families
 from support.observer import Observer
 from support.outcome import Outcome
+from support.parameter_types import typed
 from support.sql_log import SqlLog, describe
 from support.warnings_log import WarningsLog
 
-SUBJECT = r"the (?:read|request|refresh|query|flush|commit)"
 
-
-@then(parsers.re(rf"{SUBJECT} sent no SQL"))
+@then(typed("the {operation:Operation} sent no SQL"))
 def _(sql_log: SqlLog):
     """About the scenario's When: nothing reached the database, not even BEGIN."""
     sent = sql_log.during("when")
     assert sent == [], f"expected no SQL, but the When sent: {describe(sent)}"
 
 
-@then(parsers.re(rf"{SUBJECT} sent one SELECT of employee (?P<employee_id>\d+)"), converters={"employee_id": int})
+@then(typed("the {operation:Operation} sent one SELECT of employee {employee_id:d}"))
 def _(sql_log: SqlLog, employee_id: int):
     sent = sql_log.during("when")
-    selects = [entry for entry in sent if entry.verb == "SELECT" and "employees" in entry.text]
+    selects = [entry for entry in sent if (entry.verb, entry.table) == ("SELECT", "employees")]
     assert len(selects) == 1, f"expected one SELECT of employees, the When sent: {describe(sent)}"
     assert employee_id in _values(selects[0].parameters), f"the SELECT was not for employee {employee_id}"
 
@@ -39,12 +37,12 @@ def _(observer: Observer, outcome: Outcome, state: str):
     assert [row[0] for row in observer.sessions_of_the_scenario()] == [state]
 
 
-@then(parsers.parse("the {action} sent these statements, in order:"))
-def _(sql_log: SqlLog, datatable, action: str):
+@then(typed("the {operation:Operation} sent these statements, in order:"))
+def _(sql_log: SqlLog, datatable):
     """Statements only (BEGIN/COMMIT/ROLLBACK left out), each as its verb and the table it names first."""
-    sent = [entry.text for entry in sql_log.during("when") if not entry.is_event]
+    sent = [(entry.verb, entry.table) for entry in sql_log.during("when") if not entry.is_event]
     expected = [tuple(row) for row in datatable]
-    assert families.statement_targets(sent) == expected, f"the When sent: {describe(sql_log.during('when'))}"
+    assert sent == expected, f"the When sent: {describe(sql_log.during('when'))}"
 
 
 @then(parsers.parse('SQLAlchemy warned "{message}"'))

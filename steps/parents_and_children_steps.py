@@ -1,163 +1,133 @@
 """Parents and their children: users and persons, orders and lines, carts and items, folders and documents."""
 
-import pytest
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, parsers, then
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from support import families
+from support.families import Family, LoadedParent
+from support.models import Person
 from support.observer import Observer
 from support.outcome import Outcome
+from support.parameter_types import typed
 from support.sessions import ScenarioSessions
 
-PARENT = rf"(?P<parent>{families.PARENT_NOUNS}) (?P<parent_id>\d+)"
-TWO_CHILDREN = rf"(?:{families.CHILDREN_NOUNS}) (?P<first>\d+) and (?P<second>\d+)"
-INT = {"parent_id": int, "first": int, "second": int, "child_id": int}
+USER = families.family("user")
 
 
-@pytest.fixture
-def objects() -> dict:
-    """The ORM objects a scenario talks about, by the name the feature gives them ("user 1", "the new person")."""
-    return {}
+@given(typed("{family:Parent} {parent_id:d} is stored"))
+def _(observer: Observer, family: Family, parent_id: int):
+    families.store_family(observer.connection, family, parent_id, [])
 
 
-@given(parsers.re(rf"{PARENT} is stored"), converters=INT)
-def _(observer: Observer, parent: str, parent_id: int):
-    families.store_family(observer.connection, parent, parent_id, [])
+@given(typed("{family:Parent} {parent_id:d} with {children:Children} {first:d} and {second:d} is stored"))
+def _(observer: Observer, family: Family, parent_id: int, first: int, second: int):
+    families.store_family(observer.connection, family, parent_id, [first, second])
 
 
-@given(
-    parsers.re(rf"{PARENT} with {TWO_CHILDREN} is stored"),
-    converters=INT,
-)
-def _(observer: Observer, parent: str, parent_id: int, first: int, second: int):
-    families.store_family(observer.connection, parent, parent_id, [first, second])
-
-
-@given(parsers.re(rf"a session has loaded {PARENT}"), converters=INT, target_fixture="session")
-def _(sessions: ScenarioSessions, objects: dict, parent: str, parent_id: int) -> Session:
-    session = sessions.maker(sessions.engine())()
-    objects[f"{parent} {parent_id}"] = session.get(families.family(parent)[0], parent_id)
-    return session
+@given(typed("a session has loaded {family:Parent} {parent_id:d}"), target_fixture="loaded_parent")
+def _(sessions: ScenarioSessions, family: Family, parent_id: int) -> LoadedParent:
+    return families.load_parent(sessions.maker(sessions.engine())(), family, parent_id)
 
 
 @given(
-    parsers.re(rf"a 1.4 session made with future=True has loaded {PARENT}"), converters=INT, target_fixture="session"
+    typed("a 1.4 session made with future=True has loaded {family:Parent} {parent_id:d}"),
+    target_fixture="loaded_parent",
 )
-def _(sessions: ScenarioSessions, objects: dict, parent: str, parent_id: int) -> Session:
+def _(sessions: ScenarioSessions, family: Family, parent_id: int) -> LoadedParent:
     """SQLAlchemy 1.4's opt-in to 2.0 behaviour, Session(future=True)."""
-    session = sessions.maker(sessions.engine(), future=True)()
-    objects[f"{parent} {parent_id}"] = session.get(families.family(parent)[0], parent_id)
-    return session
+    return families.load_parent(sessions.maker(sessions.engine(), future=True)(), family, parent_id)
 
 
-@given(parsers.re(rf"the session has loaded the (?:{families.CHILDREN_NOUNS}) of {PARENT}"), converters=INT)
-def _(objects: dict, parent: str, parent_id: int):
-    collection = families.family(parent)[1]
-    list(getattr(objects[f"{parent} {parent_id}"], collection))
-
-
-@given(parsers.parse("a new person has been linked to user {user_id:d} through the backref side, Person.user"))
-def _(objects: dict, user_id: int):
-    """The upgrade note's line: person.user = user, where User.persons is the relationship with the cascade."""
-    person = families.family("user")[3]()
-    person.user = objects[f"user {user_id}"]
-    objects["the new person"] = person
-
-
-@given(parsers.parse("a new person has been appended to the persons of user {user_id:d}"))
-def _(objects: dict, user_id: int):
-    person = families.family("user")[3]()
-    objects[f"user {user_id}"].persons.append(person)
-    objects["the new person"] = person
-
-
-@given(parsers.parse("a new person linked to user {user_id:d} has been added to the session explicitly"))
-def _(session: Session, objects: dict, user_id: int):
-    person = families.family("user")[3](user=objects[f"user {user_id}"])
-    session.add(person)
-    objects["the new person"] = person
+@given(typed("the session has loaded the {children:Children} of {family:Parent} {parent_id:d}"))
+def _(loaded_parent: LoadedParent, family: Family, parent_id: int):
+    list(getattr(loaded_parent.named(family, parent_id), family.collection))
 
 
 @given(
-    parsers.re(r"cart item (?P<child_id>\d+) has been removed from the items of cart (?P<parent_id>\d+)"),
-    converters=INT,
+    parsers.parse("a new person has been linked to user {user_id:d} through the backref side, Person.user"),
+    target_fixture="new_person",
 )
-def _(objects: dict, child_id: int, parent_id: int):
-    items = objects[f"cart {parent_id}"].items
+def _(loaded_parent: LoadedParent, user_id: int) -> Person:
+    """The upgrade note's line: person.user = user, where User.persons is the relationship with the cascade."""
+    person = Person()
+    person.user = loaded_parent.named(USER, user_id)
+    return person
+
+
+@given(parsers.parse("a new person has been appended to the persons of user {user_id:d}"), target_fixture="new_person")
+def _(loaded_parent: LoadedParent, user_id: int) -> Person:
+    person = Person()
+    loaded_parent.named(USER, user_id).persons.append(person)
+    return person
+
+
+@given(
+    parsers.parse("a new person linked to user {user_id:d} has been added to the session explicitly"),
+    target_fixture="new_person",
+)
+def _(session: Session, loaded_parent: LoadedParent, user_id: int) -> Person:
+    person = Person(user=loaded_parent.named(USER, user_id))
+    session.add(person)
+    return person
+
+
+@given(parsers.parse("cart item {child_id:d} has been removed from the items of cart {parent_id:d}"))
+def _(loaded_parent: LoadedParent, child_id: int, parent_id: int):
+    items = loaded_parent.named(families.family("cart"), parent_id).items
     items.remove(next(item for item in items if item.id == child_id))
 
 
-@when("the session flushes")
-def _(session: Session, outcome: Outcome):
-    outcome.attempt(session.flush)
-
-
-@when("the session commits")
-def _(session: Session, outcome: Outcome):
-    outcome.attempt(session.commit)
-
-
-@when(parsers.re(rf"the session commits the deletion of {PARENT}"), converters=INT)
-def _(session: Session, objects: dict, outcome: Outcome, parent: str, parent_id: int):
-    def delete_and_commit():
-        session.delete(objects[f"{parent} {parent_id}"])
-        session.commit()
-
-    outcome.attempt(delete_and_commit)
-
-
-@then(parsers.re(r"the new person (?P<verdict>is|is not) in the session"))
-def _(session: Session, objects: dict, outcome: Outcome, verdict: str):
+@then(typed("the new person {is_in:IsOrIsNot} in the session"))
+def _(session: Session, new_person: Person, outcome: Outcome, is_in: bool):
     outcome.succeeded()
-    assert (objects["the new person"] in session) is (verdict == "is")
+    assert (new_person in session) is is_in
 
 
 @then("the new person was given an id")
-def _(objects: dict):
-    assert objects["the new person"].id is not None
+def _(new_person: Person):
+    assert new_person.id is not None
 
 
 @then("the new person has no id")
-def _(objects: dict):
-    assert objects["the new person"].id is None
+def _(new_person: Person):
+    assert new_person.id is None
 
 
 @then(
-    parsers.re(
-        rf"another connection sees {TWO_CHILDREN} still stored, belonging to no (?P<parent>{families.PARENT_NOUNS})"
-    ),
-    converters=INT,
+    typed(
+        "another connection sees {children:Children} {first:d} and {second:d}"
+        " still stored, belonging to no {family:Parent}"
+    )
 )
-def _(observer: Observer, outcome: Outcome, parent: str, first: int, second: int):
+def _(observer: Observer, outcome: Outcome, family: Family, first: int, second: int):
     outcome.succeeded()
-    stored = families.children_as_stored(observer.connection, parent)
+    stored = families.children_as_stored(observer.connection, family)
     assert {first: None, second: None}.items() <= stored.items(), stored
 
 
 @then(
-    parsers.re(rf"another connection sees {TWO_CHILDREN} still belonging to {PARENT}"),
-    converters=INT,
+    typed(
+        "another connection sees {children:Children} {first:d} and {second:d}"
+        " still belonging to {family:Parent} {parent_id:d}"
+    )
 )
-def _(observer: Observer, parent: str, parent_id: int, first: int, second: int):
-    stored = families.children_as_stored(observer.connection, parent)
+def _(observer: Observer, family: Family, parent_id: int, first: int, second: int):
+    stored = families.children_as_stored(observer.connection, family)
     assert {first: parent_id, second: parent_id}.items() <= stored.items(), stored
 
 
-@then(parsers.re(rf"another connection sees no (?:{families.CHILDREN_NOUNS}) of {PARENT} left"), converters=INT)
-def _(observer: Observer, outcome: Outcome, parent: str, parent_id: int):
+@then(typed("another connection sees no {children:Children} of {family:Parent} {parent_id:d} left"))
+def _(observer: Observer, outcome: Outcome, family: Family, parent_id: int):
     outcome.succeeded()
-    stored = families.children_as_stored(observer.connection, parent)
+    stored = families.children_as_stored(observer.connection, family)
     assert parent_id not in stored.values(), stored
 
 
-@then(
-    parsers.re(r"another connection sees only cart item (?P<child_id>\d+) left in cart (?P<parent_id>\d+)"),
-    converters=INT,
-)
+@then(parsers.parse("another connection sees only cart item {child_id:d} left in cart {parent_id:d}"))
 def _(observer: Observer, outcome: Outcome, child_id: int, parent_id: int):
     outcome.succeeded()
-    stored = families.children_as_stored(observer.connection, "cart")
+    stored = families.children_as_stored(observer.connection, families.family("cart"))
     assert stored == {child_id: parent_id}, stored
 
 

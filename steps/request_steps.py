@@ -1,49 +1,55 @@
 """Web requests served by a real application, and the threads that serve them."""
 
-import threading
-
 import pytest
+from flask import Flask
 from pytest_bdd import given, parsers, then, when
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from support.apps.flask_hr import create_hr_app
 from support.apps.load import update_then_read_pairs
 from support.apps.servers import RunningServer, ServerRegistry
 from support.outcome import Outcome
+from support.parameter_types import SERVER_SETTING, YES_NO, typed
 from support.sessions import ScenarioSessions
+from support.threads import IdleServerThreads, on_a_new_thread
 
 POOL_WAIT = 1  # seconds a request waits for a pooled connection
 
 
+@given(typed("a Flask application whose scoped session is {removed:SessionLifetime}"), target_fixture="hr_app")
+def _(sessions: ScenarioSessions, removed: bool):
+    return _hr_app(sessions, removed, sessions.engine())
+
+
 @given(
-    parsers.re(
-        r"a Flask application whose scoped session is (?P<lifetime>never removed|removed at the end of each request)"
-        r"(?:, with a pool of (?P<pool_size>\d+) connections)?"
-    ),
+    typed("a Flask application whose scoped session is {removed:SessionLifetime}, with a pool of {size:d} connections"),
     target_fixture="hr_app",
 )
-def _(sessions: ScenarioSessions, lifetime: str, pool_size: str | None):
-    pool = {"pool_size": int(pool_size), "max_overflow": 0, "pool_timeout": POOL_WAIT} if pool_size else {}
-    engine = sessions.engine(**pool)
-    app = create_hr_app(sessions.scoped(engine), engine, remove_at_teardown=lifetime != "never removed")
+def _(sessions: ScenarioSessions, removed: bool, size: int):
+    return _hr_app(sessions, removed, sessions.engine(pool_size=size, max_overflow=0, pool_timeout=POOL_WAIT))
+
+
+def _hr_app(sessions: ScenarioSessions, removed: bool, engine: Engine) -> Flask:
+    app = create_hr_app(sessions.scoped(engine), engine, remove_at_teardown=removed)
     app.config["PROPAGATE_EXCEPTIONS"] = True  # an error in a request reaches the scenario, not a 500 page
     return app
 
 
 @given("the application holds on to the employees it has served")
-def _(hr_app):
+def _(hr_app: Flask):
     """Keeps the served objects referenced; the identity map alone holds them only weakly."""
     hr_app.config["HOLD_SERVED"] = True
 
 
 @given("the application lets go of the employees it has served")
-def _(hr_app):
+def _(hr_app: Flask):
     """The default: nothing outside the session references a served employee after its request."""
     assert hr_app.config["HOLD_SERVED"] is False
 
 
 @given(parsers.parse("employee {employee_id:d} has been served by a request"))
-def _(hr_app, employee_id: int):
+def _(hr_app: Flask, employee_id: int):
     response = hr_app.test_client().get(f"/employees/{employee_id}")
     assert response.status_code == 200, response.get_data(as_text=True)
 
@@ -51,68 +57,33 @@ def _(hr_app, employee_id: int):
 @pytest.fixture
 def server_threads():
     """Threads that stay alive after serving, as a server's thread pool does; released at teardown."""
-    release = threading.Event()
-    threads: list[threading.Thread] = []
-    yield threads, release
-    release.set()
-    for thread in threads:
-        thread.join(10)
+    threads = IdleServerThreads()
+    yield threads
+    threads.release()
 
 
 @given(parsers.parse("{count:d} other server threads have each served a request for employee {employee_id:d}"))
-def _(hr_app, server_threads, count: int, employee_id: int):
-    threads, release = server_threads
-    served = threading.Barrier(count + 1)
-    failures = []
-
-    def serve_then_idle():
-        try:
-            hr_app.test_client().get(f"/employees/{employee_id}")
-        except Exception as error:
-            failures.append(error)
-        served.wait()
-        release.wait()
-
-    for _ in range(count):
-        threads.append(threading.Thread(target=serve_then_idle, daemon=True))
-        threads[-1].start()
-    served.wait(30)
-    assert not failures, failures
+def _(hr_app: Flask, server_threads: IdleServerThreads, count: int, employee_id: int):
+    server_threads.serve_then_idle(count, lambda: hr_app.test_client().get(f"/employees/{employee_id}"))
 
 
 @when(parsers.parse("a later request on the same thread asks for employee {employee_id:d}"))
-def _(hr_app, outcome: Outcome, employee_id: int):
+def _(hr_app: Flask, outcome: Outcome, employee_id: int):
     outcome.attempt(lambda: hr_app.test_client().get(f"/employees/{employee_id}"))
 
 
 @when(parsers.parse("a request for employee {employee_id:d} is served"))
-def _(hr_app, outcome: Outcome, employee_id: int):
+def _(hr_app: Flask, outcome: Outcome, employee_id: int):
     outcome.attempt(lambda: hr_app.test_client().get(f"/employees/{employee_id}"))
 
 
 @when(parsers.parse("another server thread serves a request for employee {employee_id:d}"))
-def _(hr_app, outcome: Outcome, employee_id: int):
-    def on_a_new_thread():
-        answer = {}
-
-        def serve():
-            try:
-                answer["response"] = hr_app.test_client().get(f"/employees/{employee_id}")
-            except Exception as error:
-                answer["error"] = error
-
-        thread = threading.Thread(target=serve)
-        thread.start()
-        thread.join(30)
-        if "error" in answer:
-            raise answer["error"]
-        return answer["response"]
-
-    outcome.attempt(on_a_new_thread)
+def _(hr_app: Flask, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: on_a_new_thread(lambda: hr_app.test_client().get(f"/employees/{employee_id}")))
 
 
 @when(parsers.parse("this thread serves one request for each of employees {first:d} to {last:d}"))
-def _(hr_app, outcome: Outcome, first: int, last: int):
+def _(hr_app: Flask, outcome: Outcome, first: int, last: int):
     client = hr_app.test_client()
     outcome.attempt(lambda: [client.get(f"/employees/{n}").status_code for n in range(first, last + 1)])
 
@@ -131,13 +102,13 @@ def _(outcome: Outcome, size: int):
 
 
 @then(parsers.parse("the application's pool has {count:d} connections checked out"))
-def _(hr_app, outcome: Outcome, count: int):
+def _(hr_app: Flask, outcome: Outcome, count: int):
     outcome.succeeded()
     assert hr_app.config["ENGINE"].pool.checkedout() == count
 
 
 @then(parsers.parse("this thread's session holds {count:d} objects in its identity map"))
-def _(hr_app, outcome: Outcome, count: int):
+def _(hr_app: Flask, outcome: Outcome, count: int):
     assert all(status == 200 for status in outcome.succeeded())
     assert len(hr_app.config["SESSION_REGISTRY"]().identity_map) == count
 
@@ -149,12 +120,6 @@ def hr_app():
 
 # --- real servers over HTTP ------------------------------------------------------------------------
 
-YES_NO = {"yes": True, "no": False}
-SETTINGS = {
-    "scoped session removed at teardown": "remove_at_teardown",
-    "application holds served employees": "hold_served",
-}
-
 
 @pytest.fixture(scope="session")
 def web_servers(spec_database):
@@ -164,12 +129,8 @@ def web_servers(spec_database):
 
 
 def _configuration(datatable) -> dict[str, bool]:
-    configuration = {}
-    for setting, value in datatable:
-        if setting not in SETTINGS or value not in YES_NO:
-            raise ValueError(f"unknown setting row {setting!r} | {value!r}: use {sorted(SETTINGS)} with yes or no")
-        configuration[SETTINGS[setting]] = YES_NO[value]
-    return configuration
+    """The table's rows, setting | yes or no, as the server's keyword arguments."""
+    return {SERVER_SETTING(setting): YES_NO(value) for setting, value in datatable}
 
 
 @given(
@@ -209,15 +170,19 @@ def _(web_server: RunningServer, employee_id: int, email: str):
         http.put(f"/employees/{employee_id}", json={"email": email}).raise_for_status()
 
 
-@when(parsers.re(r"employee (?P<employee_id>\d+) is read over HTTP(?P<flavour> through the async dependency)?"))
-def _(web_server: RunningServer, outcome: Outcome, employee_id: str, flavour: str | None):
-    path = f"{'/async' if flavour else ''}/employees/{employee_id}"
+@when(parsers.parse("employee {employee_id:d} is read over HTTP"))
+def _(web_server: RunningServer, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: _read_over_http(web_server, f"/employees/{employee_id}"))
 
-    def read():
-        with web_server.client() as http:
-            return http.get(path).raise_for_status().json()
 
-    outcome.attempt(read)
+@when(parsers.parse("employee {employee_id:d} is read over HTTP through the async dependency"))
+def _(web_server: RunningServer, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: _read_over_http(web_server, f"/async/employees/{employee_id}"))
+
+
+def _read_over_http(web_server: RunningServer, path: str) -> dict:
+    with web_server.client() as http:
+        return http.get(path).raise_for_status().json()
 
 
 @when(parsers.parse("{clients:d} clients each update and then read their own employee {rounds:d} times, all at once"))

@@ -1,7 +1,6 @@
 """Sessions: scoped registries, what an earlier request left behind, and reads through the session."""
 
 import gc
-import threading
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -10,44 +9,43 @@ from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.exc import DetachedInstanceError
 
 from support import reads
+from support.families import Family, LoadedParent
 from support.models import Employee, User
 from support.outcome import Outcome
-from support.sessions import ScenarioSessions
-
-ISOLATION_LEVELS = {"READ COMMITTED", "REPEATABLE READ"}
-
-
-def isolation_level(text: str) -> str:
-    if text not in ISOLATION_LEVELS:
-        raise ValueError(f"isolation level {text!r}: use one of {sorted(ISOLATION_LEVELS)}")
-    return text
-
-
-isolation_level.pattern = "|".join(sorted(ISOLATION_LEVELS))
-SWITCH = {"on": True, "off": False}
+from support.parameter_types import typed
+from support.sessions import (
+    ScenarioSessions,
+    SessionsAroundRemoval,
+    SessionsOnTwoThreads,
+    ask_twice_and_on_another_thread,
+    remove_and_ask_again,
+)
 
 
 @pytest.fixture
-def request_objects() -> list:
+def request_objects() -> list[Employee]:
     """What the current request's code holds, like its local variables."""
     return []
 
 
 @pytest.fixture
-def application_references() -> list:
+def application_references() -> list[Employee]:
     """What the application keeps referenced after a request ends."""
     return []
 
 
+@pytest.fixture
+def session(loaded_parent: LoadedParent) -> Session:
+    """The session of the scenario's "a session has loaded ..." Given."""
+    return loaded_parent.session
+
+
 @given(
-    parsers.parse(
-        "a scoped session at {isolation:Isolation} isolation, expire_on_commit {switch}",
-        extra_types={"Isolation": isolation_level},
-    ),
+    typed("a scoped session at {isolation:Isolation} isolation, expire_on_commit {expire_on_commit:OnOff}"),
     target_fixture="registry",
 )
-def _(sessions: ScenarioSessions, isolation: str, switch: str) -> scoped_session:
-    return sessions.scoped(sessions.engine(isolation_level=isolation), expire_on_commit=SWITCH[switch])
+def _(sessions: ScenarioSessions, isolation: str, expire_on_commit: bool) -> scoped_session:
+    return sessions.scoped(sessions.engine(isolation_level=isolation), expire_on_commit=expire_on_commit)
 
 
 @given("a scoped session", target_fixture="registry")
@@ -56,7 +54,7 @@ def _(sessions: ScenarioSessions) -> scoped_session:
 
 
 @given(parsers.parse("an earlier request on this thread has loaded employee {employee_id:d}"))
-def _(registry: scoped_session, request_objects: list, employee_id: int):
+def _(registry: scoped_session, request_objects: list[Employee], employee_id: int):
     request_objects.append(registry().get(Employee, employee_id))
 
 
@@ -71,13 +69,13 @@ def _(registry: scoped_session):
 
 
 @given(parsers.parse("the application still references employee {employee_id:d}"))
-def _(request_objects: list, application_references: list, employee_id: int):
+def _(request_objects: list[Employee], application_references: list[Employee], employee_id: int):
     application_references.extend(o for o in request_objects if _identity(o) == (employee_id,))
     request_objects.clear()
 
 
 @given(parsers.parse("nothing references employee {employee_id:d} any more"))
-def _(registry: scoped_session, request_objects: list, employee_id: int):
+def _(registry: scoped_session, request_objects: list[Employee], employee_id: int):
     """The identity map holds objects weakly: with the last reference gone, the object leaves it."""
     request_objects.clear()
     gc.collect()
@@ -118,9 +116,8 @@ def _(registry: scoped_session, outcome: Outcome, employee_id: int):
     outcome.attempt(lambda: reads.read_after_refresh(registry(), employee_id))
 
 
-@when(parsers.parse('the same thread reads employee {employee_id:d} with "{spelling}"'))
-def _(registry: scoped_session, outcome: Outcome, employee_id: int, spelling: str):
-    read = reads.read_with(spelling)
+@when(typed('the same thread reads employee {employee_id:d} with "{read:Spelling}"'))
+def _(registry: scoped_session, outcome: Outcome, employee_id: int, read: reads.Read):
     outcome.attempt(lambda: read(registry(), employee_id))
 
 
@@ -133,43 +130,37 @@ def _(outcome: Outcome, email: str):
 
 
 @when(
-    "the registry is asked for a session twice on this thread and once on another thread", target_fixture="handed_out"
+    "the registry is asked for a session twice on this thread and once on another thread",
+    target_fixture="sessions_on_two_threads",
 )
-def _(registry: scoped_session) -> dict:
-    on_other_thread = []
-    worker = threading.Thread(target=lambda: on_other_thread.append(registry()))
-    worker.start()
-    worker.join()
-    return {"first": registry(), "second": registry(), "other thread": on_other_thread[0]}
+def _(registry: scoped_session) -> SessionsOnTwoThreads:
+    return ask_twice_and_on_another_thread(registry)
 
 
-@when("this thread removes its session and asks the registry again", target_fixture="handed_out")
-def _(registry: scoped_session) -> dict:
-    before = registry()
-    registry.remove()
-    return {"before removal": before, "after removal": registry()}
+@when("this thread removes its session and asks the registry again", target_fixture="sessions_around_removal")
+def _(registry: scoped_session) -> SessionsAroundRemoval:
+    return remove_and_ask_again(registry)
 
 
 @then("both sessions on this thread are the same object")
-def _(handed_out: dict):
-    assert handed_out["first"] is handed_out["second"]
+def _(sessions_on_two_threads: SessionsOnTwoThreads):
+    assert sessions_on_two_threads.first is sessions_on_two_threads.second
 
 
 @then("the other thread's session is a different object")
-def _(handed_out: dict):
-    assert handed_out["other thread"] is not handed_out["first"]
+def _(sessions_on_two_threads: SessionsOnTwoThreads):
+    assert sessions_on_two_threads.other_thread is not sessions_on_two_threads.first
 
 
-@then(parsers.parse("the session after removal is a new one, with an empty identity map"))
-def _(handed_out: dict):
-    assert handed_out["after removal"] is not handed_out["before removal"]
-    assert len(handed_out["after removal"].identity_map) == 0
+@then("the session after removal is a new one, with an empty identity map")
+def _(sessions_around_removal: SessionsAroundRemoval):
+    assert sessions_around_removal.after_removal is not sessions_around_removal.removed
+    assert len(sessions_around_removal.after_removal.identity_map) == 0
 
 
 @then("the removed session was closed, its objects detached")
-def _(handed_out: dict, application_references: list):
-    removed = handed_out["before removal"]
-    assert len(removed.identity_map) == 0
+def _(sessions_around_removal: SessionsAroundRemoval, application_references: list[Employee]):
+    assert len(sessions_around_removal.removed.identity_map) == 0
     assert all(Session.object_session(o) is None for o in application_references)
 
 
@@ -180,7 +171,7 @@ def _(handed_out: dict, application_references: list):
     parsers.parse("an earlier request read employee {employee_id:d} in a session-per-request context manager"),
     target_fixture="request_session",
 )
-def _(sessions: ScenarioSessions, request_objects: list, employee_id: int) -> Session:
+def _(sessions: ScenarioSessions, request_objects: list[Employee], employee_id: int) -> Session:
     session = sessions.maker(sessions.engine())()
     session.__enter__()
     request_objects.append(session.get(Employee, employee_id))
@@ -199,7 +190,7 @@ def _(request_session: Session):
 
 
 @when(parsers.parse("the application reads the email of the employee {employee_id:d} object it kept"))
-def _(request_objects: list, outcome: Outcome, employee_id: int):
+def _(request_objects: list[Employee], outcome: Outcome, employee_id: int):
     [employee] = [o for o in request_objects if _identity(o) == (employee_id,)]
     outcome.attempt(lambda: employee.email)
 
@@ -210,7 +201,26 @@ def _(outcome: Outcome):
     assert "is not bound to a Session" in str(error)
 
 
-# --- autoflush ---------------------------------------------------------------------------------------
+# --- the session's own work: flush, commit, queries (autoflush) -------------------------------------
+
+
+@when("the session flushes")
+def _(session: Session, outcome: Outcome):
+    outcome.attempt(session.flush)
+
+
+@when("the session commits")
+def _(session: Session, outcome: Outcome):
+    outcome.attempt(session.commit)
+
+
+@when(typed("the session commits the deletion of {family:Parent} {parent_id:d}"))
+def _(session: Session, loaded_parent: LoadedParent, outcome: Outcome, family: Family, parent_id: int):
+    def delete_and_commit():
+        session.delete(loaded_parent.named(family, parent_id))
+        session.commit()
+
+    outcome.attempt(delete_and_commit)
 
 
 @given(parsers.parse("the session holds a pending new user {user_id:d}"))

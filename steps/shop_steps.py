@@ -5,6 +5,7 @@ from pytest_bdd import given, parsers, then, when
 
 from support.apps.fastapi_shop import shop_app
 from support.outcome import Outcome
+from support.parameter_types import typed
 
 
 @given(
@@ -27,7 +28,7 @@ def _(request, flavour: str, database, joined_test):
     return lambda path, body: client.post(path, json=body)
 
 
-@when(parsers.parse("a client checks out order {order_id:d} and the payment is {payment}"))
+@when(typed("a client checks out order {order_id:d} and the payment is {payment:Payment}"))
 def _(shop_client, flavour: str, outcome: Outcome, order_id: int, payment: str):
     path = "/async/checkout" if flavour == "async" else "/checkout"
     outcome.attempt(lambda: shop_client(path, {"order_id": order_id, "payment": payment}))

@@ -1,42 +1,19 @@
 """Transactions: the test's outer transaction, the session joined to it, savepoints, and what leaks."""
 
-import asyncio
-
 import pytest
 from pytest_bdd import given, parsers, then, when
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
-from support.joining import JoinSetup, join_async, join_sync, recommended_async, recommended_sync
+from support.joining import JoinedTest, JoinSetup, join_async, join_sync, recommended_async, recommended_sync
 from support.models import ShopOrder
 from support.observer import Observer
 from support.outcome import Outcome
+from support.parameter_types import typed
 from support.sessions import ScenarioSessions
 from support.sql_log import SqlLog
-
-
-@pytest.fixture
-def flavour() -> str:
-    """sync, unless the scenario's module runs its scenarios once per flavour."""
-    return "sync"
-
-
-@pytest.fixture
-def event_loop_runner():
-    """One event loop for the whole scenario: the AsyncEngine and every coroutine of the scenario run on it."""
-    with asyncio.Runner() as runner:
-        yield runner
-
-
-@pytest.fixture
-def async_engine(event_loop_runner, database, sql_log: SqlLog):
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(database.async_url)
-    with sql_log.watching(engine):
-        yield engine
-    event_loop_runner.run(engine.dispose())
 
 
 @pytest.fixture
@@ -72,7 +49,7 @@ def _joined(request, flavour: str, sessions: ScenarioSessions, setup: JoinSetup)
 
 
 @given(
-    parsers.parse("the test has handed the code a session joined with join_transaction_mode {mode}"),
+    typed("the test has handed the code a session joined with join_transaction_mode {mode:JoinMode}"),
     target_fixture="joined_test",
 )
 def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup, mode: str):
@@ -98,20 +75,17 @@ def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup):
 
 
 @given(
-    parsers.re(
-        r"the test has handed the code (?P<kind>a|a 1.4 future) session"
-        r" joined with the (?P<recipe>connection-level|session-level) savepoint recipe"
-    ),
+    typed("the test has handed the code {future:SessionKind} session joined with the {recipe:Recipe} savepoint recipe"),
     target_fixture="joined_test",
 )
-def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup, kind: str, recipe: str):
+def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup, future: bool, recipe: str):
     join_setup.recipe = recipe
-    join_setup.future = kind == "a 1.4 future"
+    join_setup.future = future
     return _joined(request, flavour, sessions, join_setup)
 
 
-@when(parsers.parse("the code under test {action}"))
-def _(joined_test, outcome: Outcome, action: str):
+@when(typed("the code under test {action:CodeAction}"))
+def _(joined_test: JoinedTest, outcome: Outcome, action: list[tuple]):
     outcome.attempt(lambda: joined_test.run(action))
 
 
@@ -126,48 +100,38 @@ def _(outcome: Outcome, message: str):
     assert message in str(error)
 
 
-@then(parsers.parse("the transaction control it sent was {control}"))
-def _(sql_log: SqlLog, control: str):
+@then(typed("the transaction control it sent was {control:TransactionControl}"))
+def _(sql_log: SqlLog, control: list[str]):
     """BEGIN, COMMIT and ROLLBACK of the connection; SAVEPOINT, RELEASE and ROLLBACK TO statements."""
-    sent = []
-    for entry in sql_log.during("when"):
-        words = entry.text.split()
-        if entry.is_event:
-            sent.append(entry.text)
-        elif words[0].upper() in ("SAVEPOINT", "RELEASE"):
-            sent.append(words[0].upper())
-        elif words[:2] == ["ROLLBACK", "TO"]:
-            sent.append("ROLLBACK TO")
-    expected = [] if control == "nothing" else [part.strip() for part in control.split(",")]
-    assert sent == expected
+    assert [entry.verb for entry in sql_log.during("when") if entry.controls_transaction] == control
 
 
-@then(
-    parsers.re(
-        r"after the test's outer rollback, another connection finds (?:(?P<clean>the database clean)"
-        r"|order (?P<leaked>\d+) leaked|order (?P<changed>\d+) in the state (?P<state>\w+))"
-    )
-)
-def _(joined_test, observer: Observer, clean: str | None, leaked: str | None, changed: str | None, state: str | None):
+@then("after the test's outer rollback, another connection finds the database clean")
+def _(joined_test: JoinedTest, observer: Observer):
     """Clean: only order 1, in its state start, as stored before the test began."""
     joined_test.end()
-    stored = dict(observer.rows("SELECT id, state FROM shop_orders"))
-    if clean:
-        assert stored == {1: "start"}, f"left behind: {stored}"
-    elif leaked:
-        assert int(leaked) in stored, f"expected order {leaked} to have leaked; stored: {stored}"
-    else:
-        assert stored.get(int(changed)) == state, f"expected order {changed} in the state {state}; stored: {stored}"
+    assert observer.shop_orders() == {1: "start"}, f"left behind: {observer.shop_orders()}"
+
+
+@then(parsers.parse("after the test's outer rollback, another connection finds order {order_id:d} leaked"))
+def _(joined_test: JoinedTest, observer: Observer, order_id: int):
+    joined_test.end()
+    assert order_id in observer.shop_orders(), f"expected order {order_id} to have leaked: {observer.shop_orders()}"
 
 
 @then(
-    parsers.re(
-        r"another connection (?P<verdict>can|cannot) lock order (?P<order_id>\d+) while the test is still running"
-    )
+    parsers.parse("after the test's outer rollback, another connection finds order {order_id:d} in the state {state}")
 )
-def _(observer: Observer, outcome: Outcome, verdict: str, order_id: str):
+def _(joined_test: JoinedTest, observer: Observer, order_id: int, state: str):
+    joined_test.end()
+    stored = observer.shop_orders()
+    assert stored.get(order_id) == state, f"expected order {order_id} in the state {state}; stored: {stored}"
+
+
+@then(typed("another connection {can_lock:CanOrCannot} lock order {order_id:d} while the test is still running"))
+def _(observer: Observer, outcome: Outcome, can_lock: bool, order_id: int):
     outcome.succeeded()
-    assert observer.can_lock_shop_order(int(order_id)) is (verdict == "can")
+    assert observer.can_lock_shop_order(order_id) is can_lock
 
 
 # --- a Session bound to an Engine whose connections arrive inside a transaction ---------------------
@@ -187,21 +151,25 @@ def _(sessions: ScenarioSessions):
     return engine
 
 
-@when(parsers.re(r"a session bound to that engine(?: with join_transaction_mode (?P<mode>\w+))? commits a new order"))
-def _(hooked_engine, outcome: Outcome, mode: str | None):
-    def commit_a_new_order():
-        with Session(hooked_engine, **({"join_transaction_mode": mode} if mode else {})) as session:
-            session.add(ShopOrder(id=2, state="new"))
-            session.commit()
-        return "done"
-
-    outcome.attempt(commit_a_new_order)
+@when("a session bound to that engine commits a new order")
+def _(hooked_engine: Engine, outcome: Outcome):
+    outcome.attempt(lambda: _commit_a_new_order(hooked_engine))
 
 
-@then(
-    parsers.re(r"another connection finds order (?P<order_id>\d+) (?P<verdict>committed|missing: the commit was lost)")
-)
-def _(observer: Observer, outcome: Outcome, order_id: str, verdict: str):
+@when(typed("a session bound to that engine with join_transaction_mode {mode:JoinMode} commits a new order"))
+def _(hooked_engine: Engine, outcome: Outcome, mode: str):
+    outcome.attempt(lambda: _commit_a_new_order(hooked_engine, join_transaction_mode=mode))
+
+
+def _commit_a_new_order(engine: Engine, **session_options) -> str:
+    with Session(engine, **session_options) as session:
+        session.add(ShopOrder(id=2, state="new"))
+        session.commit()
+    return "done"
+
+
+@then(typed("another connection finds order {order_id:d} {committed:CommitFate}"))
+def _(observer: Observer, outcome: Outcome, order_id: int, committed: bool):
     outcome.succeeded()
-    stored = dict(observer.rows("SELECT id, state FROM shop_orders"))
-    assert (int(order_id) in stored) is (verdict == "committed"), stored
+    stored = observer.shop_orders()
+    assert (order_id in stored) is committed, stored

@@ -29,13 +29,6 @@ ACTIONS: dict[str, list[tuple]] = {
 }  # fmt: skip
 
 
-def action(name: str) -> list[tuple]:
-    try:
-        return ACTIONS[name]
-    except KeyError:
-        raise ValueError(f"unknown action {name!r}: use one of {sorted(ACTIONS)}") from None
-
-
 def _lock_statement(order_id: int):
     return select(ShopOrder).where(ShopOrder.id == order_id).with_for_update()
 

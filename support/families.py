@@ -2,45 +2,72 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
-from support.models import PARENTS_AND_CHILDREN, User
-
-PARENT_NOUNS = "|".join(PARENTS_AND_CHILDREN)
-CHILD_PLURALS = {"persons": "person", "order lines": "order", "invoice lines": "invoice", "cart items": "cart",
-                 "documents": "folder"}  # fmt: skip
-CHILDREN_NOUNS = "|".join(CHILD_PLURALS)
+from support.models import Cart, CartItem, Document, Folder, Invoice, InvoiceLine, Order, OrderLine, Person, User
 
 
-def family(parent: str):
-    """(parent class, collection name, child noun, child class, foreign key column) of a parent noun."""
-    return PARENTS_AND_CHILDREN[parent]
+@dataclass(frozen=True)
+class Family:
+    parent: str  # the parent noun the features use: user, order, invoice, cart, folder
+    children: str  # the children's plural the features use: persons, order lines, ...
+    parent_class: type
+    collection: str  # the parent's relationship to its children
+    child_class: type
+    foreign_key: str  # the child's column that points at its parent
 
 
-def store_family(connection: Connection, parent: str, parent_id: int, child_ids: list[int]) -> None:
-    parent_class, _, _, child_class, foreign_key = family(parent)
-    values = {"id": parent_id, **({"name": f"User {parent_id}"} if parent_class is User else {})}
-    connection.execute(insert(parent_class).values(**values))
+FAMILIES = {
+    family.parent: family
+    for family in (
+        Family("user", "persons", User, "persons", Person, "user_id"),
+        Family("order", "order lines", Order, "lines", OrderLine, "order_id"),
+        Family("invoice", "invoice lines", Invoice, "lines", InvoiceLine, "invoice_id"),
+        Family("cart", "cart items", Cart, "items", CartItem, "cart_id"),
+        Family("folder", "documents", Folder, "documents", Document, "folder_id"),
+    )
+}
+BY_CHILDREN = {family.children: family for family in FAMILIES.values()}
+
+
+def family(parent: str) -> Family:
+    return FAMILIES[parent]
+
+
+@dataclass(frozen=True)
+class LoadedParent:
+    """A parent a session has loaded, kept referenced as application code would (the identity map holds it weakly)."""
+
+    session: Session
+    family: Family
+    parent_id: int
+    parent: object
+
+    def named(self, family: Family, parent_id: int):
+        """The loaded parent, checked to be the one a step names."""
+        if (family, parent_id) != (self.family, self.parent_id):
+            raise LookupError(
+                f"the session loaded {self.family.parent} {self.parent_id}, not {family.parent} {parent_id}"
+            )
+        return self.parent
+
+
+def load_parent(session: Session, family: Family, parent_id: int) -> LoadedParent:
+    return LoadedParent(session, family, parent_id, session.get(family.parent_class, parent_id))
+
+
+def store_family(connection: Connection, family: Family, parent_id: int, child_ids: list[int]) -> None:
+    values = {"id": parent_id, **({"name": f"User {parent_id}"} if family.parent_class is User else {})}
+    connection.execute(insert(family.parent_class).values(**values))
     if child_ids:
-        connection.execute(insert(child_class), [{"id": n, foreign_key: parent_id} for n in child_ids])
+        connection.execute(insert(family.child_class), [{"id": n, family.foreign_key: parent_id} for n in child_ids])
 
 
-def children_as_stored(connection: Connection, parent: str) -> dict[int, int | None]:
-    """Every stored child of the parent's kind: id -> the parent id it points to (None when unlinked)."""
-    _, _, _, child_class, foreign_key = family(parent)
-    column = getattr(child_class, foreign_key)
-    return dict(connection.execute(select(child_class.id, column)).all())
-
-
-def statement_targets(statements: list[str]) -> list[tuple[str, str]]:
-    """(verb, table) of each statement: ('SELECT', 'orders'), ('DELETE', 'order_lines'), ..."""
-    targets = []
-    for statement in statements:
-        text = " ".join(statement.split())
-        verb = text.split(None, 1)[0].upper()
-        found = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", text, re.IGNORECASE)
-        targets.append((verb, found.group(1) if found else ""))
-    return targets
+def children_as_stored(connection: Connection, family: Family) -> dict[int, int | None]:
+    """Every stored child of the family's kind: id -> the parent id it points to (None when unlinked)."""
+    column = getattr(family.child_class, family.foreign_key)
+    return dict(connection.execute(select(family.child_class.id, column)).all())

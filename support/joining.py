@@ -61,8 +61,8 @@ class JoinedTest:
     def is_async(self) -> bool:
         return self.runner is not None
 
-    def run(self, action: str):
-        steps = code_under_test.action(action)
+    def run(self, steps: list[tuple]):
+        """Play one of code_under_test.ACTIONS on the session."""
         if self.is_async:
             return self.runner.run(code_under_test.run_async(self.session, steps))
         return code_under_test.run_sync(self.session, steps)

@@ -114,16 +114,6 @@ class Document(Base):
     folder = relationship("Folder", back_populates="documents")
 
 
-PARENTS_AND_CHILDREN = {
-    # parent noun: (parent class, its collection, child noun, child class, child's foreign key column)
-    "user": (User, "persons", "person", Person, "user_id"),
-    "order": (Order, "lines", "order line", OrderLine, "order_id"),
-    "invoice": (Invoice, "lines", "invoice line", InvoiceLine, "invoice_id"),
-    "cart": (Cart, "items", "cart item", CartItem, "cart_id"),
-    "folder": (Folder, "documents", "document", Document, "folder_id"),
-}
-
-
 class ShopOrder(Base):
     """The savepoint features' order: code under test changes its state and commits."""
 

@@ -46,6 +46,10 @@ class Observer:
             text("INSERT INTO shop_orders (id, state) VALUES (:id, :state)"), {"id": order_id, "state": state}
         )
 
+    def shop_orders(self) -> dict[int, str]:
+        """Every stored shop order: id -> state."""
+        return dict(self.rows("SELECT id, state FROM shop_orders"))
+
     def can_lock_shop_order(self, order_id: int) -> bool:
         """Whether a row lock on the order can be taken at once (and released: AUTOCOMMIT)."""
         try:

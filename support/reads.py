@@ -40,13 +40,6 @@ POPULATE_EXISTING_SPELLINGS: dict[str, Read] = {
 }
 
 
-def read_with(spelling: str) -> Read:
-    try:
-        return POPULATE_EXISTING_SPELLINGS[spelling]
-    except KeyError:
-        raise ValueError(f"unknown spelling {spelling!r}: use one of {sorted(POPULATE_EXISTING_SPELLINGS)}") from None
-
-
 def read_by_identity(session: Session, employee_id: int) -> str:
     """Session.get: the identity map first, the database only on a miss (or an expired object)."""
     return _get(session, employee_id)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine
@@ -54,3 +56,34 @@ class ScenarioSessions:
         for session in list(self._sessions):
             session.close()
         self._cleanup.close()
+
+
+@dataclass(frozen=True)
+class SessionsOnTwoThreads:
+    """What a scoped-session registry handed out: twice on this thread, once on another."""
+
+    first: Session
+    second: Session
+    other_thread: Session
+
+
+def ask_twice_and_on_another_thread(registry: scoped_session) -> SessionsOnTwoThreads:
+    on_other_thread = []
+    worker = threading.Thread(target=lambda: on_other_thread.append(registry()))
+    worker.start()
+    worker.join()
+    return SessionsOnTwoThreads(registry(), registry(), on_other_thread[0])
+
+
+@dataclass(frozen=True)
+class SessionsAroundRemoval:
+    """This thread's session before ``registry.remove()``, and the one the registry handed out after it."""
+
+    removed: Session
+    after_removal: Session
+
+
+def remove_and_ask_again(registry: scoped_session) -> SessionsAroundRemoval:
+    removed = registry()
+    registry.remove()
+    return SessionsAroundRemoval(removed, registry())

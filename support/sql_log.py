@@ -2,7 +2,8 @@
 
 Statements come from ``before_cursor_execute``; BEGIN, COMMIT and ROLLBACK of the connection are
 recorded as events because the driver sends them without a cursor statement. SAVEPOINT, RELEASE and
-ROLLBACK TO are ordinary statements, so they appear once, as statements.
+ROLLBACK TO are ordinary statements, so they appear once, as statements. ``classify`` is the one reading of
+SQL text (its verb and the table it names) that the steps and the applications share.
 """
 
 from __future__ import annotations
@@ -17,6 +18,23 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 TRANSACTION_EVENTS = ("begin", "commit", "rollback")
+SAVEPOINT_VERBS = ("SAVEPOINT", "RELEASE", "ROLLBACK TO")
+_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The kind of a statement and the table it names: the one classifier of SQL text, for steps and apps alike."""
+
+    verb: str  # its kind: SELECT, INSERT, UPDATE, DELETE, SAVEPOINT, RELEASE, ROLLBACK TO, BEGIN, COMMIT, ...
+    table: str  # the first table it names after FROM, INTO or UPDATE; "" when it names none
+
+
+def classify(text: str) -> Classified:
+    words = text.upper().split(None, 2)[:2]
+    verb = "ROLLBACK TO" if words == ["ROLLBACK", "TO"] else (words[0] if words else "")
+    found = _TABLE.search(text)
+    return Classified(verb, found.group(1) if found else "")
 
 
 @dataclass(frozen=True)
@@ -28,8 +46,16 @@ class LoggedSql:
 
     @property
     def verb(self) -> str:
-        """The statement's first keyword, e.g. SELECT, UPDATE, SAVEPOINT, RELEASE, COMMIT."""
-        return self.text.lstrip().split(None, 1)[0].upper() if self.text.strip() else ""
+        return classify(self.text).verb
+
+    @property
+    def table(self) -> str:
+        return classify(self.text).table
+
+    @property
+    def controls_transaction(self) -> bool:
+        """BEGIN, COMMIT and ROLLBACK of the connection, and the SAVEPOINT, RELEASE and ROLLBACK TO statements."""
+        return self.is_event or self.verb in SAVEPOINT_VERBS
 
 
 @dataclass

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from support.models import Employee
+from support.sql_log import classify
 
 
 def create_hr_app(Session: scoped_session, engine: Engine, *, remove_at_teardown: bool) -> Flask:
@@ -29,7 +30,7 @@ def create_hr_app(Session: scoped_session, engine: Engine, *, remove_at_teardown
 
     @event.listens_for(engine, "before_cursor_execute")
     def record(conn, cursor, statement, parameters, context, executemany):
-        sent.statements = [*getattr(sent, "statements", []), statement.split(None, 1)[0].upper()]
+        sent.statements = [*getattr(sent, "statements", []), classify(statement).verb]
 
     @app.before_request
     def start_recording():
