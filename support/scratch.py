@@ -8,6 +8,9 @@ Layout under ``data_root()``::
     app-logs/run-<pid>-<random>/    one run's web server logs (support.apps.servers)
     pending-databases/<name>        the url provider's entry for a database being created
 
+Where the root lies and whose it is are decided here alone (``data_root``, ``prepared_root``); the other
+modules ask for their place in it.
+
 An owner mark has one format wherever it is kept (an ``owner`` file, a pending entry, a database's comment)::
 
     sqlalchemy-session-spec owner <host name>/<boot id>/<pid namespace> pid <pid> started <start time>
