@@ -31,8 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from figures import report
 
-from support.database.embedded import data_root, default_bin_dir, serve_embedded, server_account, server_processes
+from support.database.embedded.account import server_account
+from support.database.embedded.binaries import default_bin_dir
+from support.database.embedded.provider import serve_embedded, server_processes
 from support.database.server import ServerHandle
+from support.scratch import data_root
 
 TARGETS = {"ready, cold": 1.0, "ready, cached": 0.25, "ready, cached, new process": 0.25, "server PSS": 60.0}
 UNITS = {"ready, cold": "s", "ready, cached": "s", "ready, cached, new process": "s", "server PSS": "MiB"}
@@ -41,7 +44,7 @@ FIRST_START = """
 import sys, time
 from pathlib import Path
 import psycopg2, sqlalchemy  # imported by any run before the server starts: not the server's cost
-from support.database.embedded import serve_embedded
+from support.database.embedded.provider import serve_embedded
 started = time.perf_counter()
 with serve_embedded(Path(sys.argv[1]) if sys.argv[1] else None):
     print(time.perf_counter() - started)

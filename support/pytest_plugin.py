@@ -18,14 +18,13 @@ from contextlib import ExitStack
 
 from sqlalchemy.engine import make_url
 
-from support import guards, secrets
-from support.apps.servers import app_log_root
+from support import guards, scratch, secrets
 from support.database.choice import choose, serve
 from support.database.harness import SpecDatabase, harness_engine, prepared_database
+from support.database.registry import CHOICES, own_database_in
 from support.database.server import ProviderUnavailable, ServerHandle
 from support.observer import Observer
 from support.outcome import Outcome
-from support.processes import remove_directories_of_dead_owners
 from support.sessions import ScenarioSessions
 from support.sql_log import SqlLog
 from support.warnings_log import WarningsLog
@@ -51,9 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sqlalchemy-session-spec", "the database the specification runs on")
     group.addoption(
         "--db",
-        choices=("auto", "url", "container", "embedded"),
+        choices=CHOICES,
         default=None,
-        help="provider of the throwaway PostgreSQL (env SPEC_DB; default auto: url, else container, else embedded)",
+        help=f"provider of the throwaway PostgreSQL (env SPEC_DB; default auto: {', else '.join(CHOICES[1:])})",
     )
     group.addoption(
         "--db-url",
@@ -115,7 +114,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     lifetime, passed_over = ExitStack(), []
     config.stash[SERVER_LIFETIME] = lifetime  # stored first: an interrupt during the start still stops what started
-    remove_directories_of_dead_owners(app_log_root())  # web servers' logs of killed runs
+    scratch.sweep_dead_owners(scratch.app_logs())  # web servers' logs of killed runs
     try:
         choice = choose(config.getoption("db"), config.getoption("db_url"), config.getoption("pg_bin"))
         config.stash[SERVER] = lifetime.enter_context(serve(choice, passed_over))
@@ -298,15 +297,10 @@ def spec_server(pytestconfig: pytest.Config) -> ServerHandle:
 @pytest.fixture(scope="session")
 def spec_database(spec_server: ServerHandle):
     """The suite's own database in the chosen server, with the schema, for the whole run."""
-    from support.database.own_database import as_async_url, own_database, pending_directory
+    from support.database.own_database import as_async_url
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    # a url server outlives the run: a pending entry covers the moment before the database carries its owner mark
-    pending = pending_directory() if spec_server.provider == "url" else None
-    with (
-        own_database(spec_server.admin_url, worker, pending) as url,
-        prepared_database(url, as_async_url(url)) as database,
-    ):
+    with own_database_in(spec_server, worker) as url, prepared_database(url, as_async_url(url)) as database:
         yield database
 
 

@@ -48,7 +48,7 @@ def password_checking_server() -> Iterator[URL]:
     """A private PostgreSQL (the embedded provider's) whose pg_hba.conf asks every role but the superuser for a
     password: the machine's service trusts loopback, so it cannot refuse one. Yields the superuser's URL once
     the server asks."""
-    from support.database.embedded import serve_embedded
+    from support.database.embedded.provider import serve_embedded
 
     with serve_embedded() as server, connected(server.admin_url) as connection:
         hba_file = connection.execute(text("SHOW hba_file")).scalar()

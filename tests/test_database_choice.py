@@ -17,9 +17,11 @@ SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def test_the_command_line_wins_over_the_environment_which_wins_over_auto():
     environ = {"SPEC_DB": "url", "SPEC_DB_URL": "postgresql://env@127.0.0.1/postgres"}
-    assert choose(None, None, None, environ).url == "postgresql://env@127.0.0.1/postgres"
+    assert choose(None, None, None, environ).settings.url == "postgresql://env@127.0.0.1/postgres"
     assert choose("embedded", None, None, environ).provider == "embedded"
-    assert choose(None, "postgresql://cli@127.0.0.1/postgres", None, environ).url.startswith("postgresql://cli@")
+    assert choose(None, "postgresql://cli@127.0.0.1/postgres", None, environ).settings.url.startswith(
+        "postgresql://cli@"
+    )
 
 
 def test_auto_takes_a_given_url_first():
@@ -37,7 +39,7 @@ def test_auto_without_docker_falls_back_to_embedded_and_says_why(monkeypatch):
 
 def test_naming_a_binary_directory_means_embedded():
     choice = choose(None, None, "/usr/lib/postgresql/15/bin", {})
-    assert (choice.provider, choice.pg_bin) == ("embedded", Path("/usr/lib/postgresql/15/bin"))
+    assert (choice.provider, choice.settings.pg_bin) == ("embedded", Path("/usr/lib/postgresql/15/bin"))
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,10 @@ from support.database.own_database import (
     drop_abandoned_database,
     new_database_name,
     own_database,
-    owner_mark,
     server_key,
     sweep_abandoned_databases,
 )
-from support.processes import Owner, this_host
+from support.scratch import Owner, this_host
 from tests.reliability.runs import SERVICE_URL, service_answers
 
 pytestmark = pytest.mark.skipif(not service_answers(), reason=f"no PostgreSQL service at {SERVICE_URL}")
@@ -66,7 +65,7 @@ def exists(admin, name: str) -> bool:
 
 
 def test_a_database_whose_owner_ended_is_swept_and_named(admin, tmp_path):
-    with hand_made_database(admin, owner_mark(a_dead_owner())) as abandoned:
+    with hand_made_database(admin, a_dead_owner().mark()) as abandoned:
         assert abandoned in sweep_abandoned_databases(admin, tmp_path)
         assert not exists(admin, abandoned)
 
@@ -76,9 +75,9 @@ def test_a_database_whose_owner_ended_is_swept_and_named(admin, tmp_path):
     [
         pytest.param(None, id="no-mark"),
         pytest.param("made by hand for a demo", id="foreign-comment"),
-        pytest.param(owner_mark(Owner.current()), id="live-owner"),
-        pytest.param(owner_mark(Owner(f"elsewhere/{this_host()}", 1, 1.0)), id="another-host"),
-        pytest.param(owner_mark(a_dead_owner()).replace(" pid ", " pid: "), id="damaged-mark-of-a-dead-owner"),
+        pytest.param(Owner.current().mark(), id="live-owner"),
+        pytest.param(Owner(f"elsewhere/{this_host()}", 1, 1.0).mark(), id="another-host"),
+        pytest.param(a_dead_owner().mark().replace(" pid ", " pid: "), id="damaged-mark-of-a-dead-owner"),
     ],
 )
 def test_a_database_not_provably_abandoned_is_never_touched(admin, tmp_path, comment):
@@ -94,8 +93,8 @@ def test_a_database_made_before_its_mark_is_swept_by_its_pending_entry(admin, tm
     """A run killed between CREATE DATABASE and its COMMENT leaves an unmarked database and a pending entry."""
     dead, alive = a_dead_owner(), Owner.current()
     with hand_made_database(admin, None) as orphan, hand_made_database(admin, None) as being_made:
-        (tmp_path / orphan).write_text(f"{server_key(ADMIN_URL)}\n{owner_mark(dead)}\n")
-        (tmp_path / being_made).write_text(f"{server_key(ADMIN_URL)}\n{owner_mark(alive)}\n")
+        (tmp_path / orphan).write_text(f"{server_key(ADMIN_URL)}\n{dead.mark()}\n")
+        (tmp_path / being_made).write_text(f"{server_key(ADMIN_URL)}\n{alive.mark()}\n")
         assert orphan in sweep_abandoned_databases(admin, tmp_path)
         assert not exists(admin, orphan)
         assert not (tmp_path / orphan).exists()  # the entry goes with its database
@@ -110,7 +109,7 @@ def test_the_suites_own_database_carries_its_mark_and_survives_another_sweep(adm
                 text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"),
                 {"n": url.database},
             ).scalar()
-        assert comment == owner_mark(Owner.current())
+        assert comment == Owner.current().mark()
         assert not list(tmp_path.iterdir())  # the pending entry lasts only until the mark is written
         assert url.database not in sweep_abandoned_databases(admin, tmp_path)
         with suppress(ValueError), pytest.raises(ValueError, match="this process created it"):

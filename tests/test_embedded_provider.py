@@ -19,17 +19,16 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from support.database import embedded
-from support.database.embedded import (
-    cache_dir_for,
-    data_root,
-    default_bin_dir,
-    serve_embedded,
-    server_account,
-    server_processes,
-    sweep_stale_runs,
-)
+from support import scratch
+from support.database.embedded import launcher
+from support.database.embedded.account import server_account
+from support.database.embedded.binaries import default_bin_dir
+from support.database.embedded.cluster_cache import cache_dir_for
+from support.database.embedded.provider import serve_embedded, server_processes
+from support.database.embedded.shared_memory import sysv_segments
+from support.database.embedded.sweep import sweep_stale_runs
 from support.database.server import ProviderUnavailable
+from support.scratch import Owner, data_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -100,7 +99,7 @@ def private_root(monkeypatch):
     base = Path(tempfile.mkdtemp(prefix="spec-t-", dir=beside))
     base.chmod(0o755)  # our own directory; the server's account must be able to enter it
     monkeypatch.setenv("SPEC_PG_DATA_ROOT", str(base))
-    yield base / embedded.PRODUCT_DIR
+    yield base / scratch.PRODUCT_DIR
     kill_all(processes_working_in(base))
     shutil.rmtree(base, ignore_errors=True)
 
@@ -136,7 +135,7 @@ def test_the_server_is_private_fast_and_throwaway():
         assert setting(handle, "shared_buffers") == "16MB"
         assert setting(handle, "dynamic_shared_memory_type") == "mmap"
         assert "database system is ready" in (run_dir / "server.log").read_text()
-        if embedded._roomy_and_writable(Path("/dev/shm")) and "SPEC_PG_DATA_ROOT" not in os.environ:
+        if scratch._roomy_and_writable(Path("/dev/shm")) and "SPEC_PG_DATA_ROOT" not in os.environ:
             assert str(run_dir).startswith("/dev/shm/")
         assert handle.provider == "embedded"
         assert handle.detail.startswith(f"binaries {default_bin_dir()}, data in {run_dir}, unix socket only")
@@ -146,7 +145,7 @@ def test_the_server_is_private_fast_and_throwaway():
 
 
 def test_stopping_escalates_from_fast_shutdown_to_kill(monkeypatch):
-    monkeypatch.setattr(embedded, "STOP_SIGNALS", tuple((sig, 0.3) for sig, _ in embedded.STOP_SIGNALS))
+    monkeypatch.setattr(launcher, "STOP_SIGNALS", tuple((sig, 0.3) for sig, _ in launcher.STOP_SIGNALS))
     stubborn = subprocess.Popen(
         [sys.executable, "-c", "import signal, time\n"
          "signal.signal(signal.SIGINT, signal.SIG_IGN); signal.signal(signal.SIGQUIT, signal.SIG_IGN)\n"
@@ -156,7 +155,7 @@ def test_stopping_escalates_from_fast_shutdown_to_kill(monkeypatch):
     )  # fmt: skip
     try:
         assert stubborn.stdout.readline().strip() == "ignoring"
-        embedded._stop(stubborn)
+        launcher.stop(stubborn)
         assert stubborn.returncode == -signal.SIGKILL
     finally:
         stubborn.kill()
@@ -236,10 +235,10 @@ def test_the_data_root_is_chosen_by_env_else_dev_shm_else_the_temp_dir(seeded_ro
     with serve_embedded() as handle:
         assert run_dir_of(handle).parent == seeded_root
     monkeypatch.delenv("SPEC_PG_DATA_ROOT")
-    if embedded._roomy_and_writable(Path("/dev/shm")):
-        assert data_root() == Path("/dev/shm") / embedded.PRODUCT_DIR
-    monkeypatch.setattr(embedded, "SHM", Path("/nonexistent-shm"))
-    assert data_root() == Path(tempfile.gettempdir()) / embedded.PRODUCT_DIR
+    if scratch._roomy_and_writable(Path("/dev/shm")):
+        assert data_root() == Path("/dev/shm") / scratch.PRODUCT_DIR
+    monkeypatch.setattr(scratch, "SHM", Path("/nonexistent-shm"))
+    assert data_root() == Path(tempfile.gettempdir()) / scratch.PRODUCT_DIR
 
 
 @only_as_root
@@ -271,7 +270,7 @@ def test_later_starts_copy_the_cached_cluster_and_are_faster(private_root):
 STARTER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from support.database.embedded import serve_embedded
+    from support.database.embedded.provider import serve_embedded
     print("waiting", flush=True)
     while not Path(sys.argv[1]).exists():
         time.sleep(0.005)
@@ -322,7 +321,7 @@ def test_a_directory_without_postgresql_is_refused_in_one_line(tmp_path):
 
 
 def test_a_start_failure_names_the_server_log_line(seeded_root, monkeypatch):
-    monkeypatch.setitem(embedded.SERVER_SETTINGS, "shared_buffers", "not-a-size")
+    monkeypatch.setitem(launcher.SERVER_SETTINGS, "shared_buffers", "not-a-size")
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
     assert 'exited at start: FATAL: invalid value for parameter "shared_buffers"' in one_line(refused)
@@ -330,7 +329,7 @@ def test_a_start_failure_names_the_server_log_line(seeded_root, monkeypatch):
 
 
 def test_a_server_that_is_not_ready_in_time_is_stopped_and_named(seeded_root, monkeypatch):
-    monkeypatch.setattr(embedded, "READY_TIMEOUT", 0.0)
+    monkeypatch.setattr(launcher, "READY_TIMEOUT", 0.0)
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
     assert "was not ready in 0 s: " in one_line(refused)
@@ -382,18 +381,14 @@ def full_data_root(monkeypatch):
         mount_point.rmdir()
 
 
-def orphaned_segments() -> set[tuple[str, str]]:
+def orphaned_segments() -> set[tuple[int, int]]:
     """(key, shmid) of System V shared memory segments no process is attached to."""
-    header, *rows = Path("/proc/sysvipc/shm").read_text().splitlines()
-    columns = header.split()
-    key, shmid, attached = (columns.index(name) for name in ("key", "shmid", "nattch"))
-    return {(row[key], row[shmid]) for row in map(str.split, rows) if row and row[attached] == "0"}
+    return {(segment["key"], segment["shmid"]) for segment in sysv_segments() if segment["nattch"] == 0}
 
 
 def posix_segments() -> set[str]:
     """PostgreSQL's POSIX segments in /dev/shm that the embedded server's account owns."""
-    account = server_account()
-    owner = os.geteuid() if account.uid is None else account.uid
+    owner = server_account().owner_uid
     with os.scandir("/dev/shm") as entries:
         return {e.name for e in entries if e.name.startswith("PostgreSQL.") and e.stat().st_uid == owner}
 
@@ -405,7 +400,7 @@ def test_a_full_disk_under_the_data_root_is_named_and_leaves_no_shared_memory(fu
     message = one_line(refused)
     assert re.search(r"FATAL: could not [^:]+: No space left on device: ", message)  # a file, or shared memory
     assert message.endswith(
-        f"No space left on device: free space under {full_data_root / embedded.PRODUCT_DIR}, "
+        f"No space left on device: free space under {full_data_root / scratch.PRODUCT_DIR}, "
         "or set SPEC_PG_DATA_ROOT to a directory with room"
     )
     # initdb's server crashed (PANIC): its segment is removed, and it made none in /dev/shm
@@ -434,7 +429,7 @@ def test_the_server_must_be_started_from_the_main_thread():
 def fabricated_run_dir(root: Path, owner_pid: int, created: float) -> Path:
     run_dir = root / f"run-{owner_pid}-{os.urandom(3).hex()}"
     run_dir.mkdir(parents=True)
-    (run_dir / "owner").write_text(f"{owner_pid} {created}\n")
+    (run_dir / scratch.OWNER_FILE).write_text(Owner(scratch.this_host(), owner_pid, created).mark() + "\n")
     return run_dir
 
 
@@ -465,20 +460,20 @@ def test_a_server_orphaned_by_a_dead_owner_is_stopped_then_swept(seeded_root):
     stale = fabricated_run_dir(seeded_root, a_dead_pid(), 1.0)
     cluster = next(path for path in (seeded_root / "cache").iterdir() if path.is_dir())
     subprocess.run(["cp", "-a", str(cluster), str(stale / "data")], check=True)
-    embedded._make_dir(stale / "socket", 0o700, account)
-    orphan = embedded._start(default_bin_dir(), stale / "data", stale / "socket", stale / "server.log", account)
+    account.make_dir(stale / "socket", 0o700)
+    orphan = launcher.start(default_bin_dir(), stale / "data", stale / "socket", stale / "server.log", account)
     try:
-        embedded._wait_until_ready(orphan, stale / "socket", stale / "server.log")
+        launcher.wait_until_ready(orphan, stale / "socket", stale / "server.log")
         assert sweep_stale_runs(seeded_root) == [stale]
         assert orphan.poll() is not None
         assert not processes_working_in(stale)
     finally:
-        embedded._stop(orphan)
+        launcher.stop(orphan)
 
 
 OWNER = textwrap.dedent("""
     import time
-    from support.database.embedded import serve_embedded, server_processes
+    from support.database.embedded.provider import serve_embedded, server_processes
     with serve_embedded() as handle:
         print(server_processes(handle)[0].pid, handle.admin_url.query["host"], flush=True)
         time.sleep(60)

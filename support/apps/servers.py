@@ -17,7 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from support.processes import die_with_parent, make_owned_directory
+from support import scratch
+from support.processes import die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT = 20.0
@@ -54,14 +55,6 @@ def server_command(kind: str, port: int, threads: int = 1) -> list[str]:
         return [python, "-m", "uvicorn", "--factory", "support.apps.fastapi_hr:app_from_environment",
                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
     raise ValueError(f"unknown server kind {kind!r}")
-
-
-def app_log_root() -> Path:
-    """Where runs keep their web servers' logs, a directory per run: removed at its end, or swept at a later
-    run's start once its owner is dead (a killed run cannot remove its own)."""
-    from support.database.embedded import data_root
-
-    return data_root() / "app-logs"
 
 
 @contextmanager
@@ -120,7 +113,7 @@ class ServerRegistry:
         self.database_url = database_url
         self._running: dict[tuple, RunningServer] = {}
         self._lifetime = ExitStack()
-        self._log_dir = Path(make_owned_directory(app_log_root()))
+        self._log_dir = scratch.make_owned_directory(scratch.app_logs())
         self._lifetime.callback(shutil.rmtree, self._log_dir, ignore_errors=True)  # after the servers stopped
 
     def serving(self, kind: str, threads: int = 1, **configuration: bool) -> RunningServer:

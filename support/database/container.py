@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from support import secrets as run_secrets
 
-from .server import ProviderUnavailable, ServerHandle
+from .server import Provider, ProviderUnavailable, ServerHandle
 
 PINNED_IMAGE = "postgres:18.6-alpine"  # a fixed tag, never latest; the embedded server's major version
 DEFAULT_ENGINE = "unix:///var/run/docker.sock"
@@ -144,3 +144,10 @@ def serve_container(image: str = PINNED_IMAGE, timeout: float = 2.0) -> Iterator
         yield ServerHandle("container", url, version, f"image {image}, {url.host}:{url.port}")
     finally:
         container.stop()
+
+
+PROVIDER = Provider(
+    name="container",
+    serve=lambda settings: serve_container(),
+    unavailable=lambda: docker_unavailable_reason(timeout=2.0),
+)

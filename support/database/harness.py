@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import NullPool
 
@@ -54,7 +54,3 @@ def prepared_database(url: URL, async_url: URL) -> Iterator[SpecDatabase]:
             yield SpecDatabase(url=url, async_url=async_url, janitor=connection)
     finally:
         engine.dispose()
-
-
-def server_version(connection: Connection) -> str:
-    return connection.execute(text("SHOW server_version")).scalar_one().split()[0]

@@ -5,8 +5,9 @@ Only databases named ``spec_<8 hex>_<worker>`` are ever dropped, and only by one
 - ``drop_own_database``: a database this process created;
 - ``drop_abandoned_database`` (and the sweep at the start of a url run): a database whose owner mark names a
   process of this host (same host name, boot and pid namespace) that has provably ended, i.e. a run killed
-  before it could drop its own. The mark is a ``COMMENT ON DATABASE`` written right after the creation; a
-  pending entry in a local directory, written before the creation, covers the moment in between.
+  before it could drop its own. The mark (support.scratch's owner mark) is a ``COMMENT ON DATABASE`` written
+  right after the creation; a pending entry in a local directory, written before the creation, covers the
+  moment in between.
 
 A database without our mark, of another host, or of a live process is never touched.
 """
@@ -24,15 +25,15 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from support.processes import Owner
+from support.scratch import Owner, owner_of_mark
 
 PREFIX = "spec_"
 OWN_NAME = re.compile(r"spec_[0-9a-f]{8}_[a-z0-9]{1,40}")
-MARK_PREFIX = "sqlalchemy-session-spec "  # every owner mark starts so
 SYNC_DRIVER = "postgresql+psycopg2"
 ASYNC_DRIVER = "postgresql+asyncpg"
-# libpq URL parameters as asyncpg names them; None: about connecting only, left out for asyncpg
-ASYNCPG_PARAMETERS = {
+# the libpq URL parameters the suite understands (the url provider refuses others), as asyncpg names them;
+# None: about connecting only, left out for asyncpg
+URL_PARAMETERS = {
     "host": "host",
     "port": "port",
     "user": "user",
@@ -55,29 +56,11 @@ def as_async_url(url: URL) -> URL:
     """The same database through asyncpg; a unix-socket URL keeps its ``host`` directory."""
     query = {}
     for name, value in url.query.items():
-        if name not in ASYNCPG_PARAMETERS:
+        if name not in URL_PARAMETERS:
             raise ValueError(f"the URL parameter {name!r} has no asyncpg equivalent: remove it from the URL")
-        if ASYNCPG_PARAMETERS[name]:
-            query[ASYNCPG_PARAMETERS[name]] = value
+        if URL_PARAMETERS[name]:
+            query[URL_PARAMETERS[name]] = value
     return url.set(drivername=ASYNC_DRIVER, query=query)
-
-
-def owner_mark(owner: Owner) -> str:
-    return MARK_PREFIX + owner.mark()
-
-
-def owner_of_mark(comment: str | None) -> Owner | None:
-    """The owner our mark names; None for a comment that is not our mark (or no comment)."""
-    if not comment or not comment.startswith(MARK_PREFIX):
-        return None
-    return Owner.parse(comment[len(MARK_PREFIX) :])
-
-
-def pending_directory() -> Path:
-    """Where pending entries live on this host: beside the embedded provider's run directories."""
-    from .embedded import data_root
-
-    return data_root() / "pending-databases"
 
 
 def server_key(admin_url: URL) -> str:
@@ -110,7 +93,7 @@ def own_database(admin_url: URL, worker: str = "main", pending: Path | None = No
 
 
 def _create_marked(admin: Engine, name: str, pending: Path | None) -> None:
-    mark = owner_mark(Owner.current())
+    mark = Owner.current().mark()
     entry = pending / name if pending else None
     if entry:
         entry.parent.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,15 @@
-"""What every database provider hands to the harness: a server it may create databases in."""
+"""What every database provider is and hands to the harness: a server it may create databases in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import URL
+
+from .own_database import own_database
 
 
 class ProviderUnavailable(Exception):
@@ -20,7 +25,7 @@ class ServerHandle:
     databases of its own beside it.
     """
 
-    provider: str  # "embedded", "url" or "container"
+    provider: str  # a provider's name in the registry (support.database.registry)
     admin_url: URL
     server_version: str  # e.g. "18.6"
     detail: str  # where it runs, for the header; never a password
@@ -28,3 +33,33 @@ class ServerHandle:
 
     def describe(self) -> str:
         return f"{self.provider} PostgreSQL {self.server_version} ({self.detail})"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What the user named for the server: ``--db-url`` and ``--pg-bin`` (or their environment variables)."""
+
+    url: str | None = None
+    pg_bin: Path | None = None
+
+
+def _never(settings: ServerSettings) -> bool:
+    return False
+
+
+def _nothing_lacking(settings: ServerSettings) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One way to get a server, as the registry lists it."""
+
+    name: str
+    serve: Callable[[ServerSettings], AbstractContextManager[ServerHandle]]  # a server for the block
+    meant_by: Callable[[ServerSettings], bool] = _never  # settings that name this provider: auto takes it first
+    lacking: Callable[[ServerSettings], str | None] = _nothing_lacking  # what --db=<name> needs but is not given
+    # auto's probe: None when it can serve, else one line why not; unset: not probed
+    unavailable: Callable[[], str | None] | None = None
+    # the suite's own database in one of its servers, for a worker: a psycopg2 URL for the block
+    own_database: Callable[[URL, str], AbstractContextManager[URL]] = own_database

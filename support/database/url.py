@@ -10,7 +10,7 @@ import getpass
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
 
 from sqlalchemy import create_engine, text
@@ -18,14 +18,15 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
-from .server import ProviderUnavailable, ServerHandle
+from support import scratch
+
+from .own_database import SYNC_DRIVER, URL_PARAMETERS, own_database, sweep_abandoned_databases
+from .server import Provider, ProviderUnavailable, ServerHandle, ServerSettings
 
 TIMEOUT = 5.0  # seconds for the whole check, however many addresses a host name has
 EXAMPLE = "postgresql://user@host:5432/postgres"
 GIVE_ONE = f"give a URL like {EXAMPLE}"
 POSTGRESQL_SCHEMES = {"postgresql", "postgres"}
-# URL parameters the suite can pass on to asyncpg too (see own_database.as_async_url); others are refused
-CARRIED_PARAMETERS = {"host", "port", "user", "password", "sslmode", "connect_timeout", "application_name"}
 
 # libpq's words for "nothing there to talk to"
 UNREACHABLE = (
@@ -56,13 +57,13 @@ def parse_server_url(url_text: str) -> URL:
         raise ProviderUnavailable(f"the database URL names several hosts, the suite needs one: {GIVE_ONE}")
     if url.port is not None and not 0 < url.port < 65536:
         raise ProviderUnavailable(f"the database URL's port {url.port} is out of range: {GIVE_ONE}")
-    unknown = sorted(set(url.query) - CARRIED_PARAMETERS)
+    unknown = sorted(set(url.query) - set(URL_PARAMETERS))
     if unknown:
         raise ProviderUnavailable(
             f"the database URL's parameter {unknown[0]!r} cannot be passed on to asyncpg too: "
-            f"remove it ({', '.join(sorted(CARRIED_PARAMETERS))} are understood)"
+            f"remove it ({', '.join(sorted(URL_PARAMETERS))} are understood)"
         )
-    return url.set(drivername="postgresql+psycopg2", database=url.database or "postgres")
+    return url.set(drivername=SYNC_DRIVER, database=url.database or "postgres")
 
 
 def where(url: URL) -> str:
@@ -179,12 +180,29 @@ def serve_url(url_text: str, timeout: float = TIMEOUT) -> Iterator[ServerHandle]
 
 def _swept(url: URL) -> tuple[str, ...]:
     """Drop the databases that killed runs of this host left here; their names."""
-    from .own_database import pending_directory, sweep_abandoned_databases
-
     admin = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
-        return tuple(sweep_abandoned_databases(admin, pending_directory()))
+        return tuple(sweep_abandoned_databases(admin, scratch.pending_databases()))
     except DBAPIError:  # the run can go on without its sweep; the next one tries again
         return ()
     finally:
         admin.dispose()
+
+
+def _own_database_with_pending_entry(admin_url: URL, worker: str) -> AbstractContextManager[URL]:
+    """The suite's own database: a url server outlives the run, so a pending entry covers the moment before the
+    database carries its owner mark."""
+    return own_database(admin_url, worker, scratch.pending_databases())
+
+
+def _lacking(settings: ServerSettings) -> str | None:
+    return None if settings.url else f"--db=url needs a server: pass --db-url={EXAMPLE}"
+
+
+PROVIDER = Provider(
+    name="url",
+    serve=lambda settings: serve_url(settings.url),
+    meant_by=lambda settings: bool(settings.url),
+    lacking=_lacking,
+    own_database=_own_database_with_pending_entry,
+)

@@ -23,16 +23,13 @@ import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from support.database.embedded import (
-    PRODUCT_DIR,
-    cache_dir_for,
-    data_root,
-    default_bin_dir,
-    server_account,
-    sysv_segments,
-)
+from support.database.embedded.account import server_account
+from support.database.embedded.binaries import default_bin_dir
+from support.database.embedded.cluster_cache import cache_dir_for
+from support.database.embedded.shared_memory import sysv_segments
 from support.database.own_database import PREFIX
 from support.processes import gone
+from support.scratch import PRODUCT_DIR, data_root
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # the machine's own PostgreSQL, when it runs
@@ -420,8 +417,7 @@ def phase_of(results_before: int, results_in_all: int) -> str:
 
 def databases_marked_by(pid: int, service_url: str = SERVICE_URL) -> set[str]:
     """The service's databases whose owner mark names process ``pid`` of this host."""
-    from support.database.own_database import owner_of_mark
-    from support.processes import this_host
+    from support.scratch import owner_of_mark, this_host
 
     rows = service_rows("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database", None, service_url)
     owners = {name: owner_of_mark(comment) for name, comment in rows}

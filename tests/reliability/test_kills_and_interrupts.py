@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from support.database.embedded import PRODUCT_DIR
+from support.scratch import PRODUCT_DIR
 from tests.reliability import runs
 
 pytestmark = pytest.mark.reliability

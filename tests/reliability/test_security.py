@@ -16,7 +16,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-from support.database.embedded import SUPERUSER, data_root
+from support.database.embedded.cluster_cache import SUPERUSER
+from support.scratch import data_root
 from tests.reliability import runs
 
 pytestmark = pytest.mark.reliability

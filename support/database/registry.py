@@ -1,0 +1,24 @@
+"""The providers, in the order auto tries them: the plugin's ``--db`` choices and the dispatch of choice.py."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+from sqlalchemy.engine import URL
+
+from . import container, url
+from .embedded import provider as embedded
+from .server import Provider, ServerHandle
+
+PROVIDERS: dict[str, Provider] = {p.name: p for p in (url.PROVIDER, container.PROVIDER, embedded.PROVIDER)}
+AUTO = "auto"
+CHOICES = (AUTO, *PROVIDERS)  # what --db and SPEC_DB accept
+PROBED = tuple(provider for provider in PROVIDERS.values() if provider.unavailable is not None)
+# auto's choice when the settings name no provider and no probe finds one able; also its fall-back when a probed
+# provider cannot start after all
+LAST_RESORT = embedded.PROVIDER
+
+
+def own_database_in(server: ServerHandle, worker: str) -> AbstractContextManager[URL]:
+    """The suite's own database in ``server``, made as its provider needs: a psycopg2 URL for the block."""
+    return PROVIDERS[server.provider].own_database(server.admin_url, worker)
