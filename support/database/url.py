@@ -18,6 +18,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
+from support import secrets
+
 from .server import ProviderUnavailable, ServerHandle
 
 TIMEOUT = 5.0  # seconds for the whole check, however many addresses a host name has
@@ -74,14 +76,6 @@ def where(url: URL) -> str:
 def _identifier(name: str) -> str:
     """``name`` as SQL would need it written."""
     return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
-
-
-def _hidden(message: str, url: URL) -> str:
-    """The message with the URL's password masked, should a server or driver ever echo it."""
-    for password in (url.password, url.query.get("password")):
-        if password:
-            message = message.replace(str(password), "***")
-    return message
 
 
 def _within(seconds: float, work: Callable[[], T]) -> T:
@@ -163,7 +157,8 @@ def serve_url(url_text: str, timeout: float = TIMEOUT) -> Iterator[ServerHandle]
             f"no answer from {where(url)} within {timeout:g} s: check host and port in the URL"
         ) from None
     except Exception as error:  # DBAPIError mostly; anything else means it did not speak PostgreSQL as expected
-        raise ProviderUnavailable(_hidden(_refusal(url, error, timeout), url)) from None
+        secrets.add_from_url(url_text)  # should a server or driver ever echo the password
+        raise ProviderUnavailable(secrets.mask(_refusal(url, error, timeout))) from None
     if not version_text.startswith("PostgreSQL"):
         product = version_text.split(" ", 1)[0]
         raise ProviderUnavailable(
