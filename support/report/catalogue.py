@@ -23,7 +23,9 @@ from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 from support.report.model import Row
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-HARNESS_PLUGIN = "support.pytest_plugin"  # starts a database at session start; a catalogue needs none
+# not loaded for the catalogue: the harness starts a database at session start, randomly and faulthandler reach
+# into process-wide state; none of them registers a step
+LEFT_OUT = ("support.pytest_plugin", "randomly", "faulthandler")
 
 
 @dataclass
@@ -60,20 +62,11 @@ class _StepFixtureReader:
         return True
 
 
-def step_contexts(root: Path = ROOT) -> list[StepFunctionContext]:
+def step_contexts(root: Path) -> list[StepFunctionContext]:
     """pytest-bdd's context of every step definition registered when pytest loads the project at ``root``."""
     reader = _StepFixtureReader()
-    arguments = [
-        "--collect-only",
-        "--capture=no",
-        "-q",
-        "-p",
-        f"no:{HARNESS_PLUGIN}",
-        "-p",
-        "no:randomly",
-        "--rootdir",
-        str(root),
-    ]
+    arguments = ["--collect-only", "--capture=no", "-q", "--rootdir", str(root)]
+    arguments += [option for plugin in LEFT_OUT for option in ("-p", f"no:{plugin}")]
     output = io.StringIO()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         exit_code = pytest.main([*arguments, str(root)], plugins=[reader])
@@ -82,10 +75,10 @@ def step_contexts(root: Path = ROOT) -> list[StepFunctionContext]:
     return reader.contexts
 
 
-def step_definitions() -> list[StepDefinition]:
+def step_definitions(root: Path = ROOT) -> list[StepDefinition]:
     """The project's step definitions (not pytest-bdd's own), in the order of their modules and lines."""
     definitions = []
-    for context in step_contexts():
+    for context in step_contexts(root):
         function = inspect.unwrap(context.step_func)
         if function.__module__.split(".", 1)[0] == "pytest_bdd":
             continue
