@@ -23,20 +23,14 @@ from support.database.choice import choose, serve
 from support.database.harness import SpecDatabase, harness_engine, prepared_database
 from support.database.registry import CHOICES, own_database_in
 from support.database.server import ProviderUnavailable, ServerHandle
+from support.evidence import PASSED_OVER, SERVER, SETUP_PROBLEM, RunFacts, scenario_evidence
 from support.observer import Observer
 from support.outcome import Outcome
 from support.sessions import ScenarioSessions
 from support.sql_log import SqlLog
 from support.warnings_log import WarningsLog
 
-SERVER = pytest.StashKey[ServerHandle]()
 SERVER_LIFETIME = pytest.StashKey[ExitStack]()
-PASSED_OVER = pytest.StashKey[tuple]()
-SETUP_PROBLEM = pytest.StashKey[str]()
-SCENARIO_SQL_LOG = pytest.StashKey[SqlLog]()
-SCENARIO_OUTCOME = pytest.StashKey[Outcome]()
-SCENARIO_WARNINGS = pytest.StashKey[WarningsLog]()
-STEP_FAILED = pytest.StashKey[bool]()
 SIGTERM_HANDLED = pytest.StashKey[bool]()
 HARNESS_MARKERS = (
     "sqlalchemy: (set by version tags) the SQLAlchemy versions a scenario describes",
@@ -146,31 +140,12 @@ class XdistServerSharing:
         }
 
 
-def run_description(config: pytest.Config) -> list[str]:
-    import asyncpg
-    import psycopg2
-    import sqlalchemy
-
-    lines = []
-    server = config.stash.get(SERVER, None)
-    if server is not None:
-        lines.append(f"database: {server.describe()}")
-    lines.extend(f"database passed over: {reason}" for reason in config.stash.get(PASSED_OVER, ()))
-    if server is not None and server.swept:
-        lines.append(f"database swept: {', '.join(server.swept)} (left by killed runs)")
-    lines.append(
-        f"sqlalchemy: {sqlalchemy.__version__}; drivers: psycopg2 {psycopg2.__version__.split()[0]}, "
-        f"asyncpg {asyncpg.__version__}"
-    )
-    return lines
-
-
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return run_description(config)
+    return RunFacts.of(config).lines()
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    terminalreporter.write_line("; ".join(run_description(config)))
+    terminalreporter.write_line("; ".join(RunFacts.of(config).lines()))
 
 
 # --- tags and guards ---------------------------------------------------------------------------
@@ -260,30 +235,26 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.fail(problem, pytrace=False)
 
 
-def pytest_bdd_before_scenario(request, feature, scenario) -> None:
-    request.node.stash.setdefault(SCENARIO_SQL_LOG, SqlLog())
-    request.node.stash.setdefault(SCENARIO_WARNINGS, WarningsLog())
-
-
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
-    sql_log = request.node.stash[SCENARIO_SQL_LOG]
-    sql_log.enter_step(step.type)
-    request.node.stash[SCENARIO_WARNINGS].start_step(sql_log.current_step)
+    scenario_evidence(request.node).start_step(step.type)
 
 
 def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args) -> None:
-    request.node.stash[SCENARIO_WARNINGS].end_step()
+    scenario_evidence(request.node).end_step()
 
 
 def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception) -> None:
-    request.node.stash[SCENARIO_WARNINGS].end_step()
-    request.node.stash[STEP_FAILED] = True
+    scenario_evidence(request.node).end_step(exception)
+
+
+def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception) -> None:
+    scenario_evidence(request.node).undefined_step(step.type, exception)
 
 
 def pytest_bdd_after_scenario(request, feature, scenario) -> None:
-    outcome = request.node.stash.get(SCENARIO_OUTCOME, None)
-    if outcome is not None and not request.node.stash.get(STEP_FAILED, False):
-        outcome.verify_claimed()
+    evidence = scenario_evidence(request.node)
+    if evidence.outcome is not None and not evidence.step_failed:
+        evidence.outcome.verify_claimed()
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -329,19 +300,18 @@ def observer(database: SpecDatabase, observer_connection) -> Observer:
 @pytest.fixture
 def sql_log(request: pytest.FixtureRequest) -> SqlLog:
     """What the scenario sent, by step (the log exists from the first step on)."""
-    return request.node.stash.setdefault(SCENARIO_SQL_LOG, SqlLog())
+    return scenario_evidence(request.node).sql_log
 
 
 @pytest.fixture
 def warnings_log(request: pytest.FixtureRequest) -> WarningsLog:
     """Every warning the scenario's steps issued so far, by step."""
-    return request.node.stash.setdefault(SCENARIO_WARNINGS, WarningsLog())
+    return scenario_evidence(request.node).warnings_log
 
 
 @pytest.fixture
 def outcome(request: pytest.FixtureRequest) -> Outcome:
-    recorded = Outcome()
-    request.node.stash[SCENARIO_OUTCOME] = recorded
+    recorded = scenario_evidence(request.node).outcome = Outcome()
     return recorded
 
 

@@ -1,14 +1,19 @@
 """Passwords the run knows of, and their masking: no terminal line, report or results file shows one.
 
-A password is registered as soon as it is known (from --db-url / SPEC_DB_URL, or a container's generated one);
-``mask`` replaces every registered password in a text with ``***``.
+A password is registered as soon as it is known (from --db-url / SPEC_DB_URL, a container's generated one, or, for
+a report rendered in another process, the URLs a results file quotes); ``mask`` replaces every registered password
+in a text with ``***``.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 from sqlalchemy.engine import make_url
 
 MASK = "***"
+PASSWORD_IN_URL = re.compile(r"://[^:/@\s]*:(?P<password>[^@\s]*)@")
 _known: set[str] = set()
 
 
@@ -29,6 +34,13 @@ def add_from_url(url_text: str | None) -> None:
     add(url.query.get("password"))
 
 
+def add_from_urls_in(document: object) -> None:
+    """The passwords of the URLs written out (``scheme://user:password@host``) in a JSON-like document's strings."""
+    for text in _strings(document):
+        for url in PASSWORD_IN_URL.finditer(text):
+            add(url["password"])
+
+
 def mask(text: str) -> str:
     for secret in sorted(_known, key=len, reverse=True):  # a longer password may contain a shorter one
         text = text.replace(secret, MASK)
@@ -42,6 +54,16 @@ def masked(document: object) -> object:
     if isinstance(document, list):
         return [masked(value) for value in document]
     return mask(document) if isinstance(document, str) else document
+
+
+def _strings(document: object) -> Iterator[str]:
+    if isinstance(document, dict):
+        document = list(document.values())
+    if isinstance(document, list):
+        for value in document:
+            yield from _strings(value)
+    elif isinstance(document, str):
+        yield document
 
 
 def any_in(text: str) -> bool:

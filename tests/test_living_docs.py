@@ -6,50 +6,55 @@ import json
 import os
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from support.evidence import (
+    FeatureFacts,
+    Results,
+    RuleFacts,
+    RunFacts,
+    ScenarioFacts,
+    ScenarioRecord,
+    SqlEntry,
+    StepRecord,
+)
+from support.report.catalogue import step_definitions
 from support.report.site import ROOT, render
 
 LINES = ("1.4", "2.0", "2.1")
-FEATURE = {"name": "Joining", "file": "savepoint_rollback/join_transaction_modes.feature", "description": "Prose.",
-           "tags": ["savepoint_rollback"]}  # fmt: skip
+FEATURE = FeatureFacts("Joining", "savepoint_rollback/join_transaction_modes.feature", "Prose.", ["savepoint_rollback"])
 
 
 def record(name: str, status: str, *, reason=None, error=None, sql=("SAVEPOINT sa_savepoint_1",), versions=()):
     test_name = re.sub(r"\W+", "_", name.lower())
-    return {
-        "nodeid": f"steps/test_savepoint_rollback.py::test_{test_name}[sync]",
-        "status": status,
-        "duration": 0.01,
-        "reason": reason,
-        "error": error,
-        "feature": FEATURE,
-        "rule": {"name": "A rule", "description": "Why the rule holds."},
-        "scenario": {"name": name, "line": 10, "description": "", "tags": [], "versions": list(versions)},
-        "example": None,
-        "steps": [
-            {"keyword": "Given", "type": "given", "text": "order 1 is stored in the state start", "line": 11,
-             "datatable": None, "status": "passed", "duration": 0.001, "error": None, "sql": [], "warnings": []},
-            {"keyword": "When", "type": "when", "text": "the code under test commits a new order", "line": 12,
-             "datatable": None, "status": "failed" if status == "failed" else "passed", "duration": 0.002,
-             "error": error, "sql": [{"text": text, "event": False} for text in sql], "warnings": []},
+    when_status = "failed" if status == "failed" else "passed"
+    return ScenarioRecord(
+        f"steps/test_savepoint_rollback.py::test_{test_name}[sync]",
+        status,
+        0.01,
+        reason,
+        error,
+        FEATURE,
+        RuleFacts("A rule", "Why the rule holds."),
+        ScenarioFacts(name, 10, "", [], list(versions)),
+        steps=[
+            StepRecord("Given", "given", "order 1 is stored in the state start", 11, None, "passed", 0.001),
+            StepRecord("When", "when", "the code under test commits a new order", 12, None, when_status, 0.002, error,
+                       [SqlEntry(text, False) for text in sql]),
         ],
-        "when_result": None,
-        "teardown_sql": [],
-    }  # fmt: skip
+    )  # fmt: skip
 
 
 NOT_APPLICABLE = "not applicable: describes SQLAlchemy >=2.0, this run has 1.4.54"
 
 
-def write_results(directory: Path, scenarios_per_line: dict[str, list[dict]], database="embedded PostgreSQL 18.6"):
-    directory.mkdir(parents=True, exist_ok=True)
+def write_results(directory: Path, scenarios_per_line: dict[str, list[ScenarioRecord]], database="embedded PostgreSQL"):
     for line, scenarios in scenarios_per_line.items():
-        run = {"python": "3.11.7", "sqlalchemy": f"{line}.9", "drivers": {"psycopg2": "2.9.13", "asyncpg": "0.32.0"},
-               "provider": "embedded", "postgresql": "18.6", "database": database}  # fmt: skip
-        (directory / f"sqlalchemy-{line}.json").write_text(json.dumps({"run": run, "scenarios": scenarios}))
+        run = RunFacts("3.11.7", f"{line}.9", {"psycopg2": "2.9.13", "asyncpg": "0.32.0"}, "embedded", "18.6", database)
+        Results(run, scenarios).write(directory / f"sqlalchemy-{line}.json")
 
 
 @pytest.fixture
@@ -135,6 +140,43 @@ def test_the_step_catalogue_lists_every_definition_and_flags_the_unused(site):
     assert "steps.transaction_steps" in catalogue
 
 
+CATALOGUED_STEPS = """
+import parse
+from pytest_bdd import given, parsers, step, then, when
+
+@given("plain words")
+def _():
+    \"\"\"Its docstring.\"\"\"
+
+@when(parsers.parse("order {order_id:d} is stored in the state {state}"))
+def _(order_id, state):
+    pass
+
+OPERATION = parse.with_pattern("flush|commit")(lambda text: text)
+
+@then(parsers.cfparse("the {operation:Operation} sent no SQL", extra_types={"Operation": OPERATION}))
+def _(operation):
+    pass
+
+@step(parsers.re(r"cart item (?P<child_id>\\d+) is gone"))
+def _(child_id):
+    pass
+"""
+
+
+def test_the_catalogue_shows_each_phrase_as_its_parser_writes_it(pytester: pytest.Pytester):
+    pytester.makepyfile(catalogued_steps=CATALOGUED_STEPS)
+    pytester.makeconftest('pytest_plugins = ["catalogued_steps"]')
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    definitions = step_definitions(pytester.path)
+    assert [(d.type, d.phrase, d.docstring, d.module) for d in definitions] == [
+        ("given", "plain words", "Its docstring.", "catalogued_steps"),
+        ("when", "order {order_id:d} is stored in the state {state}", "", "catalogued_steps"),
+        ("then", "the {operation:Operation} sent no SQL", "", "catalogued_steps"),
+        ("step", r"cart item (?P<child_id>\d+) is gone", "", "catalogued_steps"),
+    ]
+
+
 def test_markup_is_escaped_and_passwords_never_reach_a_page(tmp_path):
     secret = "Sw0rdfish-not-for-pages"
     leaky = record("<script>alert(1)</script>", "failed", error=f"cannot reach postgresql://me:{secret}@db:5432/x")
@@ -216,7 +258,7 @@ def test_the_site_in_a_real_browser(tmp_path):
 
 def test_rows_keep_collection_order_whatever_order_the_run_took(tmp_path):
     """A run in random order (pytest-randomly) or across workers renders the same page as a serial one."""
-    collected = [dict(record(name, "passed"), collected_at=index) for index, name in enumerate("ABCD")]
+    collected = [replace(record(name, "passed"), collected_at=index) for index, name in enumerate("ABCD")]
     pages = []
     for order in (collected, collected[::-1]):
         write_results(tmp_path / "results", {"2.1": order})

@@ -130,7 +130,7 @@ def serve_container(image: str = PINNED_IMAGE, timeout: float = 2.0) -> Iterator
         if container is not None:
             with suppress(Exception):
                 container.stop()
-        problem = _one_line(error).replace(password, "***")
+        problem = run_secrets.mask(_one_line(error))
         fix = f"check that docker run {image} works, {OR_EMBEDDED}"
         raise ProviderUnavailable(f"could not start {image} ({problem}): {fix}") from None
     try:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
-from support import scratch
+from support import scratch, secrets
 
 from .own_database import SYNC_DRIVER, URL_PARAMETERS, own_database, sweep_abandoned_databases
 from .server import Provider, ProviderUnavailable, ServerHandle, ServerSettings
@@ -75,14 +75,6 @@ def where(url: URL) -> str:
 def _identifier(name: str) -> str:
     """``name`` as SQL would need it written."""
     return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
-
-
-def _hidden(message: str, url: URL) -> str:
-    """The message with the URL's password masked, should a server or driver ever echo it."""
-    for password in (url.password, url.query.get("password")):
-        if password:
-            message = message.replace(str(password), "***")
-    return message
 
 
 def _within(seconds: float, work: Callable[[], T]) -> T:
@@ -164,7 +156,8 @@ def serve_url(url_text: str, timeout: float = TIMEOUT) -> Iterator[ServerHandle]
             f"no answer from {where(url)} within {timeout:g} s: check host and port in the URL"
         ) from None
     except Exception as error:  # DBAPIError mostly; anything else means it did not speak PostgreSQL as expected
-        raise ProviderUnavailable(_hidden(_refusal(url, error, timeout), url)) from None
+        secrets.add_from_url(url_text)  # should a server or driver ever echo the password
+        raise ProviderUnavailable(secrets.mask(_refusal(url, error, timeout))) from None
     if not version_text.startswith("PostgreSQL"):
         product = version_text.split(" ", 1)[0]
         raise ProviderUnavailable(
