@@ -156,13 +156,6 @@ SETTINGS = {
 }
 
 
-@pytest.fixture(scope="session")
-def web_servers(spec_database):
-    registry = ServerRegistry(spec_database.url.render_as_string(hide_password=False))
-    yield registry
-    registry.close()
-
-
 def _configuration(datatable) -> dict[str, bool]:
     configuration = {}
     for setting, value in datatable:

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from tests.reliability.runs import PROJECT_STEPS as STEPS
+from tests.helpers.samples import DIVISION_STEPS as STEPS
 
 FEATURE = """
 Feature: statuses

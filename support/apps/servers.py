@@ -1,4 +1,5 @@
-"""Real web servers in child processes, on a free loopback port, always stopped (and dead with pytest)."""
+"""Real web servers in child processes, on a free loopback port, always stopped (and dead with pytest); the
+session fixture `web_servers` (a plugin listed in the root conftest.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 from support.processes import die_with_parent, make_owned_directory
 
@@ -135,3 +137,11 @@ class ServerRegistry:
 
     def close(self) -> None:
         self._lifetime.close()
+
+
+@pytest.fixture(scope="session")
+def web_servers(spec_database) -> Iterator[ServerRegistry]:
+    """The run's web servers, each started at its first use and all stopped at the end of the run."""
+    registry = ServerRegistry(spec_database.url.render_as_string(hide_password=False))
+    yield registry
+    registry.close()

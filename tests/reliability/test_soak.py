@@ -3,7 +3,7 @@ benchmarks/bench_soak.py; this is its short form, kept in the test run)."""
 
 import pytest
 
-from tests.reliability.runs import enterable_workspace, soak
+from tests.helpers.workspaces import enterable_workspace, soak
 
 pytestmark = pytest.mark.reliability
 

@@ -1,0 +1,31 @@
+"""Everything the test helpers (and the reliability tests) use of support/, in one module: where support/ moves
+a name, only this file changes."""
+
+from support.database.container import PINNED_IMAGE
+from support.database.embedded import (
+    PRODUCT_DIR,
+    SUPERUSER,
+    cache_dir_for,
+    data_root,
+    default_bin_dir,
+    server_account,
+    sysv_segments,
+)
+from support.database.own_database import PREFIX, new_database_name, owner_of_mark
+from support.processes import gone, this_host
+
+__all__ = [
+    "PINNED_IMAGE",
+    "PREFIX",
+    "PRODUCT_DIR",
+    "SUPERUSER",
+    "cache_dir_for",
+    "data_root",
+    "default_bin_dir",
+    "gone",
+    "new_database_name",
+    "owner_of_mark",
+    "server_account",
+    "sysv_segments",
+    "this_host",
+]
