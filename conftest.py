@@ -2,7 +2,7 @@ pytest_plugins = [
     "pytester",
     "support.pytest_plugin",
     "support.report.collector",
-    "support.apps.servers",
+    "support.apps.web_servers",
     "steps.employees_steps",
     "steps.request_steps",
     "steps.session_steps",

@@ -1,5 +1,4 @@
-"""Real web servers in child processes, on a free loopback port, always stopped (and dead with pytest); the
-session fixture `web_servers` (a plugin listed in the root conftest.py)."""
+"""Real web servers in child processes, on a free loopback port, always stopped (and dead with pytest)."""
 
 from __future__ import annotations
 
@@ -13,16 +12,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 
 from support.processes import die_with_parent, make_owned_directory
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT = 20.0
+PLAIN_HTTP = {"verify": False}  # loopback http only: no TLS context to build (loading certificates took 28 ms a client)
 
 
 @dataclass(frozen=True)
@@ -30,9 +29,10 @@ class RunningServer:
     name: str
     base_url: str
     log: Path
+    process: subprocess.Popen = field(repr=False, compare=False)
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=10.0)
+        return httpx.Client(base_url=self.base_url, timeout=10.0, **PLAIN_HTTP)
 
 
 def free_loopback_port() -> int:
@@ -83,7 +83,7 @@ def running_server(
             # killed outright when pytest dies: a graceful stop would wait for requests that may never end
             preexec_fn=die_with_parent(signal.SIGKILL),
         )
-    server = RunningServer(kind, f"http://127.0.0.1:{port}", log)
+    server = RunningServer(kind, f"http://127.0.0.1:{port}", log, process)
     try:
         _wait_until_serving(process, server)
         yield server
@@ -104,7 +104,7 @@ def _wait_until_serving(process: subprocess.Popen, server: RunningServer) -> Non
         if process.poll() is not None:
             raise RuntimeError(f"{server.name} exited at start: {_tail(server.log)}")
         with suppress(httpx.HTTPError):
-            if httpx.get(f"{server.base_url}/_spec/ready", timeout=1.0).status_code == 200:
+            if httpx.get(f"{server.base_url}/_spec/ready", timeout=1.0, **PLAIN_HTTP).status_code == 200:
                 return
         time.sleep(0.05)
     raise RuntimeError(f"{server.name} did not serve within {READY_TIMEOUT:.0f} s: {_tail(server.log)}")
@@ -132,16 +132,10 @@ class ServerRegistry:
             environment.update({f"HR_{name.upper()}": "1" if on else "0" for name, on in configuration.items()})
             self._running[key] = self._lifetime.enter_context(running_server(kind, environment, threads, self._log_dir))
         server = self._running[key]
-        httpx.post(f"{server.base_url}/_spec/reset", timeout=10.0).raise_for_status()
+        httpx.post(f"{server.base_url}/_spec/reset", timeout=10.0, **PLAIN_HTTP).raise_for_status()
         return server
 
     def close(self) -> None:
+        for server in self._running.values():  # all asked to stop at once, then each waited for
+            server.process.terminate()
         self._lifetime.close()
-
-
-@pytest.fixture(scope="session")
-def web_servers(spec_database) -> Iterator[ServerRegistry]:
-    """The run's web servers, each started at its first use and all stopped at the end of the run."""
-    registry = ServerRegistry(spec_database.url.render_as_string(hide_password=False))
-    yield registry
-    registry.close()

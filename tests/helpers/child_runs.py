@@ -13,10 +13,14 @@ from contextlib import suppress
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.helpers.from_support import gone
 
 ROOT = Path(__file__).resolve().parents[2]
+# runs whose checks see the whole machine (orphaned shared memory) or the service's databases (what a run's start
+# sweeps) take turns: one pytest-xdist worker runs them all, one after another (--dist loadgroup)
+TAKES_TURNS = pytest.mark.xdist_group("takes-turns")
 
 
 def pytest_command(*arguments: str | Path) -> list[str]:
@@ -152,3 +156,8 @@ def phase_of(results_before: int, results_in_all: int) -> str:
     if results_before == 0:
         return "server start"
     return "mid-scenario" if results_before < results_in_all else "teardown"
+
+
+def by_provider(providers: dict) -> list:
+    """Parameters for each provider; the url provider's take turns (they sweep, or count on no sweep)."""
+    return [pytest.param(provider, marks=[TAKES_TURNS] if provider == "url" else []) for provider in providers]

@@ -44,7 +44,7 @@ from tests.helpers.samples import BAD_FEATURES, sample_project
 from tests.helpers.servers import connected, password_checking_server, throwaway_role
 from tests.helpers.stand_ins import silent_server, stand_in_engine
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, child_runs.TAKES_TURNS]
 
 SERVICE_PSYCOPG2 = make_url(service.SERVICE_URL).set(drivername="postgresql+psycopg2")
 SERVICE_HERE = service.service_answers()

@@ -58,7 +58,7 @@ def product_dir(root: Path) -> Path:
 
 
 @pytest.mark.parametrize(("death", "phase"), CASES, ids=CASE_IDS)
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", child_runs.by_provider(PROVIDERS))
 def test_a_killed_run_leaves_nothing_the_next_run_does_not_clear(provider, death, phase, data_root, record_property):
     if provider == "url" and not service.service_answers():
         pytest.skip(f"no PostgreSQL service at {service.SERVICE_URL}")

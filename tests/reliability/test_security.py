@@ -72,6 +72,7 @@ def test_the_embedded_server_has_no_tcp_listener_and_a_private_socket_directory(
 
 
 @pytest.mark.skipif(not service.service_answers(), reason="no PostgreSQL service on 127.0.0.1:5432")
+@child_runs.TAKES_TURNS
 def test_a_password_in_the_url_shows_nowhere(tmp_path):
     # the service trusts loopback: the password is not checked, but the run carries it everywhere
     url = f"postgresql://postgres:{SECRET}@127.0.0.1:5432/postgres"

@@ -26,7 +26,7 @@ PROVIDERS = {"embedded": ("--db=embedded",), "url": ("--db=url", f"--db-url={ser
 RUN_DIRECTORY = re.compile(r"data in (\S+/run-\d+-[0-9a-f]+),")
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", child_runs.by_provider(PROVIDERS))
 def test_two_runs_at_once_keep_to_themselves(provider, tmp_path):
     if provider == "url" and not service.service_answers():
         pytest.skip(f"no PostgreSQL service at {service.SERVICE_URL}")
