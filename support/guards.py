@@ -5,7 +5,6 @@ file pytest-bdd cannot parse is named with its line."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import inspect
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.scenario import find_fixturedefs_for_step, scenario_wrapper_template_registry
 from pytest_bdd.steps import step_function_context_registry
 
-_DEFINITIONS_SEEN = pytest.StashKey[dict[tuple[str, str], list]]()
+_DEFINITIONS_SEEN = pytest.StashKey[dict[tuple[str, str], set[str]]]()
 
 
 def scenario_of(item: pytest.Item):
@@ -39,7 +38,7 @@ def shape_problem(scenario) -> str | None:
 def step_definition_problem(scenario, item: pytest.Item) -> str | None:
     """A step that matches no step definition, or more than one (both named)."""
     for step in scenario.steps:
-        definitions = {_location(context.step_func) for context in step_definitions(step, item)}
+        definitions = _definitions_of(step, item)
         where = f'step "{step.type.capitalize()} {step.name}" ({scenario.feature.rel_filename}:{step.line_number})'
         if not definitions:
             return (
@@ -54,13 +53,14 @@ def step_definition_problem(scenario, item: pytest.Item) -> str | None:
     return None
 
 
-def step_definitions(step, item: pytest.Item) -> list:
-    """The step definitions (pytest-bdd's step function contexts) matching ``step``, as seen from ``item``; the same
-    for every test of its module, so kept on the module's node (looking them up took most of a run's collection)."""
+def _definitions_of(step, item: pytest.Item) -> set[str]:
+    """Where the step definitions matching ``step`` are, as seen from ``item``; the same for every test of its
+    module, so kept on the module's node (looking them up took most of a run's collection)."""
     seen = item.parent.stash.setdefault(_DEFINITIONS_SEEN, {})
     if (step.type, step.name) not in seen:
         fixturedefs = find_fixturedefs_for_step(step, item.session._fixturemanager, item)
-        seen[step.type, step.name] = [step_function_context_registry[fixturedef.func] for fixturedef in fixturedefs]
+        steps = [step_function_context_registry[fixturedef.func].step_func for fixturedef in fixturedefs]
+        seen[step.type, step.name] = {_location(step_func) for step_func in steps}
     return seen[step.type, step.name]
 
 
@@ -92,7 +92,6 @@ def feature_file_problem(error: BaseException, rootpath: Path) -> str | None:
     return f'{path}:{error.line}: {message} ("{content}"): correct the Gherkin on that line'
 
 
-@functools.cache
 def _location(function) -> str:
     function = inspect.unwrap(function)
     path = Path(inspect.getsourcefile(function) or "?")

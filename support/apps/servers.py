@@ -70,7 +70,6 @@ def app_log_root() -> Path:
 def running_server(
     kind: str, environment: dict[str, str], threads: int = 1, log_dir: Path | None = None
 ) -> Iterator[RunningServer]:
-    """A server started (``wait_until_serving`` before its first request) and stopped at the end of the block."""
     port = free_loopback_port()
     log = Path(tempfile.mkstemp(prefix=f"spec-{kind}-", suffix=".log", dir=log_dir)[1])
     with open(log, "wb") as log_file:
@@ -86,6 +85,7 @@ def running_server(
         )
     server = RunningServer(kind, f"http://127.0.0.1:{port}", log, process)
     try:
+        _wait_until_serving(process, server)
         yield server
     finally:
         process.terminate()
@@ -98,10 +98,10 @@ def running_server(
             log.unlink()
 
 
-def wait_until_serving(server: RunningServer) -> None:
+def _wait_until_serving(process: subprocess.Popen, server: RunningServer) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
+        if process.poll() is not None:
             raise RuntimeError(f"{server.name} exited at start: {_tail(server.log)}")
         with suppress(httpx.HTTPError):
             if httpx.get(f"{server.base_url}/_spec/ready", timeout=1.0, **PLAIN_HTTP).status_code == 200:
@@ -121,27 +121,17 @@ class ServerRegistry:
     def __init__(self, database_url: str):
         self.database_url = database_url
         self._running: dict[tuple, RunningServer] = {}
-        self._serving: set[tuple] = set()  # those that have answered
         self._lifetime = ExitStack()
         self._log_dir = Path(make_owned_directory(app_log_root()))
         self._lifetime.callback(shutil.rmtree, self._log_dir, ignore_errors=True)  # after the servers stopped
 
-    def start(self, kind: str, threads: int = 1, **configuration: bool) -> tuple:
-        """Starts the server of this configuration unless it runs already, without waiting for it; its key."""
+    def serving(self, kind: str, threads: int = 1, **configuration: bool) -> RunningServer:
         key = (kind, threads, tuple(sorted(configuration.items())))
         if key not in self._running:
             environment = {"HR_DATABASE_URL": self.database_url}
             environment.update({f"HR_{name.upper()}": "1" if on else "0" for name, on in configuration.items()})
             self._running[key] = self._lifetime.enter_context(running_server(kind, environment, threads, self._log_dir))
-        return key
-
-    def serving(self, kind: str, threads: int = 1, **configuration: bool) -> RunningServer:
-        """The server of this configuration, serving, its application's state reset."""
-        key = self.start(kind, threads, **configuration)
         server = self._running[key]
-        if key not in self._serving:
-            wait_until_serving(server)
-            self._serving.add(key)
         httpx.post(f"{server.base_url}/_spec/reset", timeout=10.0, **PLAIN_HTTP).raise_for_status()
         return server
 
