@@ -71,8 +71,8 @@ def sessions_current() -> bool:
 
 def nox_at_once(*session_groups: list[str], pytest_arguments: list[str], install: bool) -> None:
     """Each group of nox sessions in a process of its own, all at once. Their output is kept apart and printed
-    whole, group after group in the order given, each as soon as it and those before it have ended. Without
-    ``install``, reused environments skip their installs."""
+    whole, group after group in the order given, each as soon as it and those before it have ended (a group alone
+    prints as it goes). Without ``install``, reused environments skip their installs."""
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
     nox_command = [str(BIN / "nox"), "--noxfile", str(ROOT / "noxfile.py"), *([] if install else ["--no-install"])]
     if len(session_groups) > 1:
@@ -82,14 +82,16 @@ def nox_at_once(*session_groups: list[str], pytest_arguments: list[str], install
     with ExitStack() as outputs:
         running = []
         for sessions in session_groups:
-            output = outputs.enter_context(tempfile.TemporaryFile())
+            output = outputs.enter_context(tempfile.TemporaryFile()) if len(session_groups) > 1 else None
+            redirected = {"stdout": output, "stderr": subprocess.STDOUT} if output else {}
             command = [*nox_command, "--sessions", *sessions, "--", *pytest_arguments]
-            running.append((subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT), output))
+            running.append((subprocess.Popen(command, cwd=ROOT, **redirected), output))
         for process, output in running:
             codes.append(process.wait())
-            output.seek(0)
-            shutil.copyfileobj(output, sys.stdout.buffer)
-            sys.stdout.flush()
+            if output:
+                output.seek(0)
+                shutil.copyfileobj(output, sys.stdout.buffer)
+                sys.stdout.flush()
     failed = next((code for code in codes if code), 0)
     if failed:
         sys.exit(failed)
