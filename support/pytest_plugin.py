@@ -18,7 +18,7 @@ from contextlib import ExitStack
 
 from sqlalchemy.engine import make_url
 
-from support import guards, scratch, secrets
+from support import guards, scratch, secrets, step_lookup
 from support.database.choice import choose, serve
 from support.database.harness import SpecDatabase, harness_engine, prepared_database
 from support.database.registry import CHOICES, own_database_in
@@ -65,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in HARNESS_MARKERS:
         config.addinivalue_line("markers", marker)
     _configs.append(config)
+    step_lookup.install()
     secrets.add_from_url(config.getoption("db_url") or os.environ.get("SPEC_DB_URL"))
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
