@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from pytest_bdd.exceptions import GherkinParseError
-from pytest_bdd.scenario import find_fixturedefs_for_step, scenario_wrapper_template_registry
+from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.steps import step_function_context_registry
+
+from support.step_lookup import step_fixturedefs
 
 _DEFINITIONS_SEEN = pytest.StashKey[dict[tuple[str, str], set[str]]]()
 
@@ -55,10 +57,10 @@ def step_definition_problem(scenario, item: pytest.Item) -> str | None:
 
 def _definitions_of(step, item: pytest.Item) -> set[str]:
     """Where the step definitions matching ``step`` are, as seen from ``item``; the same for every test of its
-    module, so kept on the module's node (looking them up took most of a run's collection)."""
+    module, so kept on the module's node."""
     seen = item.parent.stash.setdefault(_DEFINITIONS_SEEN, {})
     if (step.type, step.name) not in seen:
-        fixturedefs = find_fixturedefs_for_step(step, item.session._fixturemanager, item)
+        fixturedefs = step_fixturedefs(step, item.session._fixturemanager, item)
         steps = [step_function_context_registry[fixturedef.func].step_func for fixturedef in fixturedefs]
         seen[step.type, step.name] = {_location(step_func) for step_func in steps}
     return seen[step.type, step.name]
