@@ -1,12 +1,17 @@
 """The scratch root: where runs keep on this machine what must not outlive them, each piece marked with the
 process that owns it, and the one rule by which what dead owners left is swept.
 
+Where: ``$SPEC_PG_DATA_ROOT/sqlalchemy-session-spec`` when set, else each user's own root,
+``/dev/shm/sqlalchemy-session-spec-<uid>`` (or in the temp directory when /dev/shm is small or absent), private
+to the user, with a fresh random name instead when another user holds that one (``own_root``).
+
 Layout under ``data_root()``::
 
     run-<pid>-<random>/             one embedded server's run directory (support.database.embedded)
     cache/, binaries/               the embedded provider's cluster cache and copied binaries
     app-logs/run-<pid>-<random>/    one run's web server logs (support.apps.servers)
-    pending-databases/<name>        the url provider's entry for a database being created
+    pending-databases/<name>        the url provider's entry for a database being created (in the user's own
+                                    root instead when the scratch root is not theirs)
 
 Where the root lies and whose it is are decided here alone (``data_root``, ``prepared_root``); the other
 modules ask for their place in it.
@@ -22,10 +27,12 @@ readable mark (made, not yet marked) is judged by the pid in its name: removed o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import socket
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,15 +60,53 @@ class ScratchRootRefused(Exception):
 
 
 def data_root() -> Path:
-    """The scratch root: SPEC_PG_DATA_ROOT, else /dev/shm (when writable, with room), else the temp directory."""
+    """The scratch root: ``$SPEC_PG_DATA_ROOT/sqlalchemy-session-spec``, else this user's own root (``own_root``)."""
     chosen = os.environ.get("SPEC_PG_DATA_ROOT")
-    if chosen:
-        base = Path(chosen)
-    elif _roomy_and_writable(SHM):
-        base = SHM
-    else:
-        base = Path(tempfile.gettempdir())
-    return base / PRODUCT_DIR
+    return Path(chosen) / PRODUCT_DIR if chosen else own_root()
+
+
+def own_root() -> Path:
+    """This user's own scratch root, made private if absent, under /dev/shm (when writable, with room), else the
+    temp directory: ``sqlalchemy-session-spec-<uid>``, or when another user holds that name a directory
+    ``sqlalchemy-session-spec-<uid>-<random>`` made for us.
+
+    No other user can lock us out: a directory is taken as ours only when it is a real directory (not a link)
+    that we own, which no other user can make, and a squatted name is passed over for a fresh random one
+    (``mkdtemp``) that is found again by the same rule. In a sticky directory (/dev/shm, /tmp) no other user
+    can remove or rename ours either.
+    """
+    base = SHM if _roomy_and_writable(SHM) else Path(tempfile.gettempdir())
+    named = base / f"{PRODUCT_DIR}-{os.geteuid()}"
+    if _ours(named):
+        return named
+    fallbacks = sorted(path for path in base.glob(f"{named.name}-*") if _ours(path))
+    if fallbacks:  # once a fallback is made, it stays ours until it is gone (reboot)
+        return fallbacks[0]
+    with contextlib.suppress(FileExistsError):
+        named.mkdir(mode=private_mode())
+    if _ours(named):
+        return named
+    made = Path(tempfile.mkdtemp(prefix=f"{named.name}-", dir=base))  # a name nobody holds
+    made.chmod(private_mode())
+    return made
+
+
+def _ours(path: Path) -> bool:
+    """A real directory (no link) of this user, made private."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        return False
+    if stat.S_IMODE(info.st_mode) != private_mode():
+        path.chmod(private_mode())
+    return True
+
+
+def private_mode() -> int:
+    """The scratch root's mode: private; as root the server's unprivileged account may pass through (not list)."""
+    return 0o711 if os.geteuid() == 0 else 0o700
 
 
 def _roomy_and_writable(directory: Path) -> bool:
@@ -73,20 +118,35 @@ def _roomy_and_writable(directory: Path) -> bool:
 
 def app_logs() -> Path:
     """Where runs keep their web servers' logs, a directory per run."""
-    return data_root() / "app-logs"
+    return _writable_place("app-logs") or data_root() / "app-logs"
 
 
-def pending_databases() -> Path:
-    """Where the url provider keeps an entry for each database being created, until it carries its mark."""
-    return data_root() / "pending-databases"
+def pending_databases() -> Path | None:
+    """Where the url provider keeps an entry for each database being created, until it carries its mark: under
+    the scratch root when it is ours, else under this user's own root; None when there is no such place (the
+    run goes on without the entries)."""
+    return _writable_place("pending-databases")
+
+
+def _writable_place(name: str) -> Path | None:
+    """``name`` under the scratch root, else under this user's own root: the first this user can write in."""
+    for root in (prepared_root, own_root):
+        try:
+            place = root() / name
+            place.mkdir(mode=0o700, exist_ok=True)
+        except (ScratchRootRefused, OSError):
+            continue
+        if os.access(place, os.W_OK | os.X_OK):
+            return place
+    return None
 
 
 def prepared_root() -> Path:
-    """The scratch root, created if absent, open to every user for traversal; refused when another user owns it."""
+    """The scratch root, created private if absent; refused when another user owns it."""
     root = data_root()
     try:
         root.parent.mkdir(parents=True, exist_ok=True)
-        root.mkdir(mode=0o755, exist_ok=True)
+        root.mkdir(mode=private_mode(), exist_ok=True)
         owner = root.stat().st_uid
     except OSError as error:
         raise ScratchRootRefused(
@@ -96,7 +156,7 @@ def prepared_root() -> Path:
         raise ScratchRootRefused(
             f"{root} belongs to another user (uid {owner}): set SPEC_PG_DATA_ROOT to a directory of your own"
         )
-    root.chmod(0o755)
+    root.chmod(private_mode())
     return root
 
 
@@ -172,10 +232,15 @@ def make_owned_directory(parent: Path, mode: int = 0o700) -> Path:
     """A new directory ``run-<pid>-<random>`` under ``parent``, with this mode and a file marking this process
     as its owner."""
     parent.mkdir(parents=True, exist_ok=True)
-    directory = parent / f"run-{os.getpid()}-{os.urandom(3).hex()}"
+    directory = parent / owned_name()
     make_dir(directory, mode)
     (directory / OWNER_FILE).write_text(Owner.current().mark() + "\n")
     return directory
+
+
+def owned_name() -> str:
+    """The name ``make_owned_directory`` gives: ``run-<pid>-<6 random hex>``, always this long for this process."""
+    return f"run-{os.getpid()}-{os.urandom(3).hex()}"
 
 
 def owner_of_directory(directory: Path) -> Owner | None:
