@@ -1,8 +1,8 @@
 """The scratch root's owner marks and its one sweep rule, with real processes."""
 
 import os
-import subprocess
 import stat
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -12,7 +12,6 @@ import pytest
 
 from support import scratch
 from support.scratch import Owner, owner_of_mark, this_host
-
 
 AS_ROOT = os.geteuid() == 0
 only_as_root = pytest.mark.skipif(not AS_ROOT, reason="only root can make a directory that belongs to another user")
@@ -102,8 +101,13 @@ def test_unfinished_pieces_of_ended_makers_are_swept(tmp_path):
 
 def private(directory: Path) -> bool:
     info = directory.lstat()
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) == (
-        0o711 if AS_ROOT else 0o700  # as root, the server's unprivileged account must pass through
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.geteuid()
+        and stat.S_IMODE(info.st_mode)
+        == (
+            0o711 if AS_ROOT else 0o700  # as root, the server's unprivileged account must pass through
+        )
     )
 
 
@@ -131,7 +135,8 @@ def test_a_directory_another_user_made_at_the_name_does_not_lock_us_out(machine)
     squatted.mkdir(mode=0o777)
     os.chown(squatted, SQUATTER, SQUATTER)
     root = scratch.prepared_root()
-    assert root.parent == machine and root.name.startswith(f"{squatted.name}-")
+    assert root.parent == machine
+    assert root.name.startswith(f"{squatted.name}-")
     assert private(root)
     assert scratch.data_root() == root  # found again: every later run of this user uses the same one
     assert squatted.stat().st_uid == SQUATTER  # theirs is left alone
@@ -144,7 +149,8 @@ def test_squatted_random_names_are_passed_over_too(machine):
         squatted.mkdir()
         os.chown(squatted, SQUATTER, SQUATTER)
     root = scratch.data_root()
-    assert private(root) and root.stat().st_uid == os.geteuid()
+    assert private(root)
+    assert root.stat().st_uid == os.geteuid()
 
 
 def test_a_link_or_a_file_at_the_name_is_never_taken_for_our_root(machine, tmp_path):
@@ -153,8 +159,11 @@ def test_a_link_or_a_file_at_the_name_is_never_taken_for_our_root(machine, tmp_p
     (machine / f"sqlalchemy-session-spec-{os.geteuid()}").symlink_to(elsewhere)
     (machine / f"sqlalchemy-session-spec-{os.geteuid()}-link").symlink_to(elsewhere)
     root = scratch.data_root()
-    assert root.parent == machine and not root.is_symlink() and private(root)
-    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o755 and not list(elsewhere.iterdir())
+    assert root.parent == machine
+    assert not root.is_symlink()
+    assert private(root)
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o755
+    assert not list(elsewhere.iterdir())
 
 
 @only_as_root
