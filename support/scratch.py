@@ -117,28 +117,30 @@ def _roomy_and_writable(directory: Path) -> bool:
 
 
 def app_logs() -> Path:
-    """Where runs keep their web servers' logs, a directory per run."""
-    return _writable_place("app-logs") or data_root() / "app-logs"
+    """Where runs keep their web servers' logs, a directory per run (in this user's own root when the scratch
+    root is not theirs)."""
+    return _place("app-logs") or data_root() / "app-logs"
 
 
 def pending_databases() -> Path | None:
     """Where the url provider keeps an entry for each database being created, until it carries its mark: under
     the scratch root when it is ours, else under this user's own root; None when there is no such place (the
     run goes on without the entries)."""
-    return _writable_place("pending-databases")
+    return _place("pending-databases")
 
 
-def _writable_place(name: str) -> Path | None:
-    """``name`` under the scratch root, else under this user's own root: the first this user can write in."""
-    for root in (prepared_root, own_root):
-        try:
-            place = root() / name
-            place.mkdir(mode=0o700, exist_ok=True)
-        except (ScratchRootRefused, OSError):
-            continue
-        if os.access(place, os.W_OK | os.X_OK):
-            return place
-    return None
+def _place(name: str) -> Path | None:
+    """``name`` under the scratch root when this user can write there, else under their own root (None when
+    neither can be had). Nothing is made here: the place's user makes it."""
+    root = data_root()
+    existing = next((path for path in (root, *root.parents) if path.exists()), root)
+    foreign = existing == root and root.stat().st_uid != os.geteuid()
+    if not foreign and os.access(existing, os.W_OK | os.X_OK):
+        return root / name
+    try:
+        return own_root() / name
+    except OSError:
+        return None
 
 
 def prepared_root() -> Path:

