@@ -133,9 +133,12 @@ def _place(name: str) -> Path | None:
     """``name`` under the scratch root when this user can write there, else under their own root (None when
     neither can be had). Nothing is made here: the place's user makes it."""
     root = data_root()
-    existing = next((path for path in (root, *root.parents) if path.exists()), root)
-    foreign = existing == root and root.stat().st_uid != os.geteuid()
-    if not foreign and os.access(existing, os.W_OK | os.X_OK):
+    existing = next((path for path in (root, *root.parents) if os.path.exists(path)), root)
+    try:
+        ours = existing != root or root.stat().st_uid == os.geteuid()
+    except OSError:
+        ours = False
+    if ours and os.access(existing, os.W_OK | os.X_OK):
         return root / name
     try:
         return own_root() / name
