@@ -496,7 +496,8 @@ def test_a_server_orphaned_by_a_dead_owner_is_stopped_then_swept(seeded_root):
     cluster = next(path for path in (seeded_root / "cache").iterdir() if path.is_dir())
     subprocess.run(["cp", "-a", str(cluster), str(stale / "data")], check=True)
     account.make_dir(stale / "socket", 0o700)
-    orphan = launcher.start(usable_bin_dir(seeded_root), stale / "data", stale / "socket", stale / "server.log", account)
+    bin_dir = usable_bin_dir(seeded_root)
+    orphan = launcher.start(bin_dir, stale / "data", stale / "socket", stale / "server.log", account)
     try:
         launcher.wait_until_ready(orphan, stale / "socket", stale / "server.log")
         assert sweep_stale_runs(seeded_root) == [stale]
