@@ -4,9 +4,9 @@ made at a user's default name does not lock that user out; and the url provider'
 whose data root belongs to someone else.
 
 The unprivileged user runs from a copy of the checkout it can read (a checkout under /root, or in a 0700
-directory, it could not), with the test environment's packages hard-linked beside it and the machine's own
-Python of the same version (the environment's interpreter may live where that user cannot read, as pyenv's under
-/root does).
+directory, it could not), in a virtual environment of the machine's own Python of the same version holding the
+test environment's packages, hard-linked (the environment's interpreter may live where that user cannot read, as
+pyenv's under /root does).
 """
 
 from __future__ import annotations
@@ -103,11 +103,18 @@ def readable_copy() -> Iterator[Path]:
                 shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(source, copy / part)
+        # a virtual environment of the machine's Python holding this environment's packages: web servers the
+        # specification starts run with its interpreter too
+        subprocess.run([python_for_everyone(), "-m", "venv", "--without-pip", str(copy / "venv")], check=True)
         site = Path(sysconfig.get_paths()["purelib"])
-        linked = subprocess.run(["cp", "-al", str(site), str(copy / "site-packages")], capture_output=True)
+        target = copy / "venv" / Path(site).relative_to(sys.prefix)
+        shutil.rmtree(target)
+        linked = subprocess.run(["cp", "-al", str(site), str(target)], capture_output=True)
         if linked.returncode:  # another filesystem: a real copy
-            shutil.rmtree(copy / "site-packages", ignore_errors=True)
-            shutil.copytree(site, copy / "site-packages", symlinks=True)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(site, target, symlinks=True)
+        for editable in target.glob("__editable__*"):  # they point at the checkout: the copy is its own
+            editable.unlink()
         for directory, _, _ in os.walk(copy):
             os.chmod(directory, 0o755)
         yield copy
@@ -126,10 +133,9 @@ def start_as(user: User | None, copy: Path, arguments: tuple[str, ...], log: Pat
             "HOME": str(user.home),
             "TMPDIR": str(user.home),
             "LANG": "C.UTF-8",
-            "PYTHONPATH": str(copy / "site-packages"),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
-        command[0] = python_for_everyone()
+        command[0] = str(copy / "venv" / "bin" / "python")
         options = {"cwd": copy, "user": user.uid, "group": user.gid, "extra_groups": []}
     with open(log, "w") as output:
         os.chown(log, user.uid if user else 0, user.gid if user else 0)
