@@ -52,6 +52,9 @@ OWNER_MARK = re.compile(re.escape(PRODUCT_DIR) + r" owner (\S+) pid (\d+) starte
 UNFINISHED = re.compile(r".+\.[a-z]+-(\d+)")  # a piece being made: <final name>.<doing>-<pid>
 
 
+_own_roots: dict[tuple[Path, int], Path] = {}  # (base, uid) -> the own root this process chose there
+
+
 class ScratchRootRefused(Exception):
     """The scratch root cannot be ours; the message is one line naming the fix."""
 
@@ -76,6 +79,13 @@ def own_root() -> Path:
     can remove or rename ours either.
     """
     base = SHM if _roomy_and_writable(SHM) else Path(tempfile.gettempdir())
+    known = _own_roots.get((base, os.geteuid()))
+    if known is None or not _ours(known):  # one choice per process: two first runs at once may make two
+        known = _own_roots[base, os.geteuid()] = _choose_own_root(base)
+    return known
+
+
+def _choose_own_root(base: Path) -> Path:
     named = base / f"{PRODUCT_DIR}-{os.geteuid()}"
     if _ours(named):
         return named

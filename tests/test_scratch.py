@@ -182,3 +182,13 @@ def test_the_url_bookkeeping_is_kept_in_the_users_own_root_when_the_scratch_root
 def test_the_url_bookkeeping_stays_in_a_scratch_root_of_ours(machine, tmp_path, monkeypatch):
     monkeypatch.setenv("SPEC_PG_DATA_ROOT", str(tmp_path / "mine"))
     assert scratch.pending_databases() == tmp_path / "mine" / "sqlalchemy-session-spec" / "pending-databases"
+
+
+@only_as_root
+def test_a_process_keeps_the_root_it_chose_when_another_fallback_appears(machine):
+    squatted = machine / f"sqlalchemy-session-spec-{os.geteuid()}"
+    squatted.mkdir()
+    os.chown(squatted, SQUATTER, SQUATTER)
+    chosen = scratch.data_root()
+    (machine / f"{squatted.name}-0000").mkdir()  # another first run of ours at the same moment made its own
+    assert scratch.data_root() == chosen
