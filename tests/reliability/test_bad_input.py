@@ -24,6 +24,7 @@ Each row also keeps its secrets (a password in the URL) out of the output.
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -197,6 +198,24 @@ def full_disk(attempt: Attempt) -> Iterator[None]:
         mount_point.rmdir()
 
 
+@contextmanager
+def data_root_too_deep_for_a_socket(attempt: Attempt) -> Iterator[None]:
+    """A data root whose server socket path would pass the 107 bytes a unix socket's path may have; one the
+    server's unprivileged user can enter (outside pytest's private tmp_path), so only its depth is wrong."""
+    base = Path(tempfile.mkdtemp(prefix="spec-deep-"))
+    try:
+        base.chmod(0o755)
+        deep = base / ("d" * 60)
+        deep.mkdir(mode=0o755)
+        attempt.data_root = base
+        attempt.env["SPEC_PG_DATA_ROOT"] = str(deep)
+        attempt.arguments = ["--db=embedded"]
+        attempt.facts["root"] = f"{deep}/sqlalchemy-session-spec"
+        yield
+    finally:
+        shutil.rmtree(base)
+
+
 # --- the table: (id, how the input is made, the one line expected) -------------------------------------------
 
 NO_STEPS = "Feature: division\n  Scenario: empty\n"
@@ -246,6 +265,9 @@ BAD_INPUTS = [
      r"ERROR: database: (initdb failed in {root}/cache: FATAL: could not [^:]+|\S+ cannot read \S+, and copying it "
      r"into {root}/binaries failed for \d+ files, the first \S+): No space left on device: "
      r"free space under {root}, or set SPEC_PG_DATA_ROOT to a directory with room"),
+    ("data-root-too-deep-for-a-socket", data_root_too_deep_for_a_socket,
+     r"ERROR: database: the server's socket path {root}/run-\d+-[0-9a-f]{{6}}/socket/\.s\.PGSQL\.5432 would exceed "
+     r"107 bytes: set SPEC_PG_DATA_ROOT to a shorter directory"),
 ]  # fmt: skip
 ON_THE_SERVICE = {"role-without-createdb", "malformed-feature-file", "undefined-step", "ambiguous-step"}
 ON_THE_SERVICE |= {"scenario-without-steps", "unknown-tag"}  # the Gherkin rows run on the service, as a role of ours
