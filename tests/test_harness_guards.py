@@ -7,10 +7,10 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from support import versions
-from tests.reliability.runs import PROJECT_STEPS
+from tests.helpers.samples import DIVISION_STEPS
 
 STEPS = (
-    PROJECT_STEPS
+    DIVISION_STEPS
     + """
 
 @then("the division is refused")

@@ -1,5 +1,5 @@
 """Bad input: each row is a real ``python -m pytest`` run, in a child process, of a small project that uses the
-harness as its plugin (tests/reliability/runs.py: write_project), given one bad input. Every row must end with:
+harness as its plugin (tests/samples/division), given one bad input. Every row must end with:
 
 - a non-zero exit: 1 (a scenario refused at setup), 2 (collection interrupted) or 4 (usage error), never a pass
   and never pytest's internal error;
@@ -38,15 +38,16 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from support.database.container import PINNED_IMAGE
-from tests.reliability import runs
-from tests.servers import connected, password_checking_server, throwaway_role
-from tests.stand_ins import silent_server, stand_in_engine
+from tests.helpers import child_runs, leftovers, service
+from tests.helpers.from_support import PINNED_IMAGE
+from tests.helpers.samples import BAD_FEATURES, sample_project
+from tests.helpers.servers import connected, password_checking_server, throwaway_role
+from tests.helpers.stand_ins import silent_server, stand_in_engine
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, child_runs.TAKES_TURNS]
 
-SERVICE_PSYCOPG2 = make_url(runs.SERVICE_URL).set(drivername="postgresql+psycopg2")
-SERVICE_HERE = runs.service_answers()
+SERVICE_PSYCOPG2 = make_url(service.SERVICE_URL).set(drivername="postgresql+psycopg2")
+SERVICE_HERE = service.service_answers()
 needs_service = pytest.mark.skipif(not SERVICE_HERE, reason="no PostgreSQL service on 127.0.0.1:5432")
 TRACEBACK_SIGNS = re.compile(
     r"^(Traceback \(most recent call last\)|\s*File \".*\", line \d+|\S+\.py:\d+: in |>\s|E\s{3}"
@@ -121,7 +122,7 @@ def role_without_createdb(attempt: Attempt) -> Iterator[None]:
     with throwaway_role(SERVICE_PSYCOPG2, "LOGIN NOCREATEDB") as role:
         attempt.arguments = ["--db=url", f"--db-url=postgresql://{role}@127.0.0.1:5432/postgres"]
         attempt.facts["role"] = role
-        attempt.databases = lambda: runs.databases_owned_by(role)
+        attempt.databases = lambda: service.databases_owned_by(role)
         yield
 
 
@@ -144,12 +145,12 @@ def missing_image(attempt: Attempt) -> Iterator[None]:
         yield
 
 
-def feature_file(text_of_feature: str) -> Callable[[Attempt], contextmanager]:
-    """A maker that puts this feature in the project."""
+def feature_file(name: str) -> Callable[[Attempt], contextmanager]:
+    """A maker that puts the bad feature ``name`` (tests/samples/bad_features/) in the project."""
 
     @contextmanager
     def make(attempt: Attempt) -> Iterator[None]:
-        (attempt.project / "spec.feature").write_text(text_of_feature)
+        shutil.copy(BAD_FEATURES / f"{name}.feature", attempt.project / "spec.feature")
         yield
 
     return make
@@ -218,13 +219,6 @@ def data_root_too_deep_for_a_socket(attempt: Attempt) -> Iterator[None]:
 
 # --- the table: (id, how the input is made, the one line expected) -------------------------------------------
 
-NO_STEPS = "Feature: division\n  Scenario: empty\n"
-MALFORMED = "Feature: division\n  Scenario: broken\n    Given a number\n   When\n  Scenario Outline oops\n"
-UNDEFINED = runs.PROJECT_FEATURE.replace("Scenario: halving", "Scenario: undefined").replace(
-    "divided by 2", "multiplied by 2"
-)
-UNKNOWN_TAG = runs.PROJECT_FEATURE.replace("  Scenario: halving", "  @undeclared\n  Scenario: tagged")
-
 BAD_INPUTS = [
     ("unreachable-url", unreachable_url,
      r"ERROR: database: cannot reach 127\.0\.0\.1:{port} \(.+Connection refused.+\): check host and port in the URL"),
@@ -240,18 +234,18 @@ BAD_INPUTS = [
     ("missing-image", missing_image,
      rf"ERROR: database: {re.escape(PINNED_IMAGE)} is not present and cannot be pulled \(401 Client Error.+\): "
      r"fix the tag or the registry access, or use --db=embedded"),
-    ("malformed-feature-file", feature_file(MALFORMED),
+    ("malformed-feature-file", feature_file("malformed"),
      r'spec\.feature:4: Step definition outside of a Scenario or a Background \("When"\): '
      r"correct the Gherkin on that line"),
-    ("undefined-step", feature_file(UNDEFINED),
+    ("undefined-step", feature_file("undefined_step"),
      r'step "When it is multiplied by 2" \(\S*spec\.feature:4\) has no step definition: add one to the concept\'s '
      r"steps/\*_steps\.py \(listed in conftest\.py\), or reword the step to match an existing one"),
     ("ambiguous-step", ambiguous_step,
      r'step "When it is divided by 2" \(\S*spec\.feature:4\) matches 2 step definitions: '
      r"test_spec\.py:\d+, test_spec\.py:\d+; reword one of them so each step has exactly one"),
-    ("scenario-without-steps", feature_file(NO_STEPS),
+    ("scenario-without-steps", feature_file("no_steps"),
      r'scenario "empty" \(\S*spec\.feature:2\) has no steps: give it Given/When/Then steps, or tag it @wip'),
-    ("unknown-tag", feature_file(UNKNOWN_TAG),
+    ("unknown-tag", feature_file("unknown_tag"),
      r'scenario "tagged" \(\S*spec\.feature:3\) has the undeclared tag @undeclared: '
      r"declare it in the pytest markers of pytest\.ini, or remove it"),
     ("unsupported-sqlalchemy", unsupported_sqlalchemy,
@@ -306,7 +300,7 @@ def attempt(tmp_path: Path, service_role: str | None) -> Attempt:
     temp_dir.mkdir()
     arguments = ["--db=url", f"--db-url=postgresql://{service_role}@127.0.0.1:5432/postgres"] if service_role else []
     return Attempt(
-        project=runs.write_project(tmp_path / "project"),
+        project=sample_project(tmp_path / "project"),
         data_root=data_root,
         temp_dir=temp_dir,
         arguments=arguments,
@@ -316,7 +310,7 @@ def attempt(tmp_path: Path, service_role: str | None) -> Attempt:
             "PYTHONDONTWRITEBYTECODE": "1",
             "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock",  # auto never asks the machine's Docker
         },
-        databases=(lambda: runs.databases_owned_by(service_role)) if service_role else set,
+        databases=(lambda: service.databases_owned_by(service_role)) if service_role else set,
     )
 
 
@@ -325,13 +319,13 @@ def attempt(tmp_path: Path, service_role: str | None) -> Attempt:
 
 def what_is_written(attempt: Attempt) -> dict[str, frozenset]:
     return {
-        "repository": runs.project_status(),
-        "project": runs.everything_under(attempt.project),
-        "temp directory": runs.everything_under(attempt.temp_dir),
-        "data root": frozenset(path for path in runs.everything_under(attempt.data_root) if not _skeleton(path)),
+        "repository": leftovers.project_status(),
+        "project": leftovers.everything_under(attempt.project),
+        "temp directory": leftovers.everything_under(attempt.temp_dir),
+        "data root": frozenset(path for path in leftovers.everything_under(attempt.data_root) if not _skeleton(path)),
         "databases": frozenset(attempt.databases()),
-        "postgres processes": frozenset(process.pid for process in runs.our_postgres_processes(attempt.data_root)),
-        "shared memory": runs.orphaned_shared_memory(),
+        "postgres processes": frozenset(process.pid for process in leftovers.our_postgres_processes(attempt.data_root)),
+        "shared memory": leftovers.orphaned_shared_memory(),
     }
 
 
@@ -370,7 +364,7 @@ def test_bad_input_is_refused_in_one_line_naming_the_fix_and_writes_nothing(
     arguments = (request.getfixturevalue("old_sqlalchemy"),) if make is unsupported_sqlalchemy else ()
     with make(attempt, *arguments):
         before = what_is_written(attempt)
-        completed = runs.run(*attempt.arguments, env=attempt.env, cwd=attempt.project, timeout=120)
+        completed = child_runs.run(*attempt.arguments, env=attempt.env, cwd=attempt.project, timeout=120)
         after = what_is_written(attempt)
     output = completed.stdout
     assert completed.returncode in (1, 2, 4), f"exit {completed.returncode}\n{output}"

@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from support.database.own_database import new_database_name
+from tests.helpers.from_support import new_database_name
 
 
 @contextmanager
