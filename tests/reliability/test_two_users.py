@@ -30,10 +30,12 @@ import psutil
 import pytest
 
 from support.scratch import PRODUCT_DIR, SHM
-from tests.reliability import runs
+from tests.helpers import child_runs
+from tests.helpers.service import SERVICE_URL, service_answers
 
 pytestmark = [
     pytest.mark.reliability,
+    child_runs.TAKES_TURNS,  # the squatter is nobody, an account other rows watch; the url run uses the service
     pytest.mark.skipif(os.geteuid() != 0, reason="making a second user (useradd) and running as it needs root"),
     pytest.mark.skipif(not shutil.which("useradd"), reason="no useradd on this machine to make a second user"),
 ]
@@ -98,7 +100,7 @@ def readable_copy() -> Iterator[Path]:
     copy.chmod(0o755)
     try:
         for part in CHECKOUT_PARTS:
-            source = runs.ROOT / part
+            source = child_runs.ROOT / part
             if source.is_dir():
                 shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
             else:
@@ -126,7 +128,7 @@ def start_as(user: User | None, copy: Path, arguments: tuple[str, ...], log: Pat
     """A pytest run of the specification: as root from the checkout, or as ``user`` from the readable copy."""
     environment = {key: value for key, value in os.environ.items() if key != "SPEC_PG_DATA_ROOT"}  # the default
     command = [sys.executable, "-m", "pytest", *arguments]
-    options: dict = {"cwd": runs.ROOT}
+    options: dict = {"cwd": child_runs.ROOT}
     if user is not None:
         environment = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -179,7 +181,7 @@ def test_root_and_an_unprivileged_user_run_the_specification_at_the_same_time(re
         outputs = {who: log.read_text() for who, (_, log, _) in runs_at_once.items()}
         for who, code in codes.items():
             assert code == 0, f"{who.name if who else 'root'}: exit {code}\n{outputs[who][-3000:]}"
-        statuses = {who: runs.statuses(results) for who, (_, _, results) in runs_at_once.items()}
+        statuses = {who: child_runs.statuses(results) for who, (_, _, results) in runs_at_once.items()}
         roots = {who: RUN_DIRECTORY.search(output).group(1) for who, output in outputs.items()}
 
     assert statuses[None] == statuses[user]
@@ -210,7 +212,7 @@ def test_a_directory_another_user_made_at_the_default_name_does_not_lock_the_use
             squatted.rmdir()
 
 
-@pytest.mark.skipif(not runs.service_answers(), reason=f"no PostgreSQL service at {runs.SERVICE_URL}")
+@pytest.mark.skipif(not service_answers(), reason=f"no PostgreSQL service at {SERVICE_URL}")
 def test_a_url_run_of_a_user_whose_data_root_belongs_to_another_keeps_its_bookkeeping_apart(readable_copy):
     theirs = Path(tempfile.mkdtemp(prefix="spec-roots-data-"))  # root's, where the user may look but not write
     try:
@@ -219,7 +221,7 @@ def test_a_url_run_of_a_user_whose_data_root_belongs_to_another_keeps_its_bookke
             os.chmod(directory, 0o755)
         with throwaway_user() as user:
             log = user.home / "output.log"
-            arguments = (*QUICK, "--db=url", f"--db-url={runs.SERVICE_URL}")
+            arguments = (*QUICK, "--db=url", f"--db-url={SERVICE_URL}")
             code = finish(start_as(user, readable_copy, arguments, log, SPEC_PG_DATA_ROOT=str(theirs)))
             output = log.read_text()
         assert code == 0, output[-3000:]
