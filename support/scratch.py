@@ -92,13 +92,16 @@ def _choose_own_root(base: Path) -> Path:
     fallbacks = sorted(path for path in base.glob(f"{named.name}-*") if _ours(path))
     if fallbacks:  # once a fallback is made, it stays ours until it is gone (reboot)
         return fallbacks[0]
-    with contextlib.suppress(FileExistsError):
-        named.mkdir(mode=private_mode())
-    if _ours(named):
+    try:
+        with contextlib.suppress(FileExistsError):
+            named.mkdir(mode=private_mode())
+        if _ours(named):
+            return named
+        made = Path(tempfile.mkdtemp(prefix=f"{named.name}-", dir=base))  # a name nobody holds
+        made.chmod(private_mode())
+        return made
+    except OSError:  # nothing can be made there (read-only, say): prepared_root says so in one line
         return named
-    made = Path(tempfile.mkdtemp(prefix=f"{named.name}-", dir=base))  # a name nobody holds
-    made.chmod(private_mode())
-    return made
 
 
 def _ours(path: Path) -> bool:
@@ -150,10 +153,8 @@ def _place(name: str) -> Path | None:
         ours = False
     if ours and os.access(existing, os.W_OK | os.X_OK):
         return root / name
-    try:
-        return own_root() / name
-    except OSError:
-        return None
+    own = own_root()
+    return own / name if _ours(own) else None
 
 
 def prepared_root() -> Path:

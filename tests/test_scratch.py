@@ -192,3 +192,14 @@ def test_a_process_keeps_the_root_it_chose_when_another_fallback_appears(machine
     chosen = scratch.data_root()
     (machine / f"{squatted.name}-0000").mkdir()  # another first run of ours at the same moment made its own
     assert scratch.data_root() == chosen
+
+
+def test_a_temp_directory_where_nothing_can_be_made_is_refused_in_one_line(machine, tmp_path, monkeypatch):
+    monkeypatch.setattr(scratch, "SHM_MIN_FREE", 2**62)  # no room in /dev/shm: the temp directory it is
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "a-file" / "tmp"))
+    root = scratch.data_root()
+    assert root == tmp_path / "a-file" / "tmp" / f"sqlalchemy-session-spec-{os.geteuid()}"
+    with pytest.raises(scratch.ScratchRootRefused, match=r"^cannot create .+: set SPEC_PG_DATA_ROOT to a writable"):
+        scratch.prepared_root()
+    assert scratch.pending_databases() is None  # the url provider goes on without its entries
