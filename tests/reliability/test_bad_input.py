@@ -178,6 +178,14 @@ def binary_directory_without_postgresql(attempt: Attempt) -> Iterator[None]:
     yield
 
 
+def embedded_with_data_root(attempt: Attempt, data_root: Path, watched: Path) -> None:
+    """The embedded provider with SPEC_PG_DATA_ROOT=data_root; ``watched``: where nothing may be written."""
+    attempt.data_root = watched
+    attempt.env["SPEC_PG_DATA_ROOT"] = str(data_root)
+    attempt.arguments = ["--db=embedded"]
+    attempt.facts["root"] = f"{data_root}/sqlalchemy-session-spec"
+
+
 @contextmanager
 def full_disk(attempt: Attempt) -> Iterator[None]:
     """A 2 MiB tmpfs as the data root: too small for initdb's cluster."""
@@ -188,10 +196,7 @@ def full_disk(attempt: Attempt) -> Iterator[None]:
     try:
         if mounted.returncode:
             pytest.skip("cannot mount a tmpfs here (mounting needs root)")
-        attempt.data_root = mount_point
-        attempt.env["SPEC_PG_DATA_ROOT"] = str(mount_point)
-        attempt.arguments = ["--db=embedded"]
-        attempt.facts["root"] = f"{mount_point}/sqlalchemy-session-spec"
+        embedded_with_data_root(attempt, mount_point, watched=mount_point)
         yield
     finally:
         if not mounted.returncode:
@@ -208,10 +213,7 @@ def data_root_too_deep_for_a_socket(attempt: Attempt) -> Iterator[None]:
         base.chmod(0o755)
         deep = base / ("d" * 60)
         deep.mkdir(mode=0o755)
-        attempt.data_root = base
-        attempt.env["SPEC_PG_DATA_ROOT"] = str(deep)
-        attempt.arguments = ["--db=embedded"]
-        attempt.facts["root"] = f"{deep}/sqlalchemy-session-spec"
+        embedded_with_data_root(attempt, deep, watched=base)
         yield
     finally:
         shutil.rmtree(base)
