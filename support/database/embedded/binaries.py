@@ -15,6 +15,7 @@ from support import scratch
 from support.database.server import ProviderUnavailable
 
 from .account import Account
+from .problems import fix
 
 
 def default_bin_dir() -> Path:
@@ -72,11 +73,12 @@ def binaries_usable_by(account: Account, bin_dir: Path, copy_root: Path) -> Path
                 shutil.copytree(part, staging / part.relative_to(anchor), symlinks=True)
             _open_to_all(staging)
             os.rename(staging, copy_root)
-        except OSError as error:
+        except OSError as error:  # shutil.Error too: one entry per file that failed, often hundreds
             if not copy_root.is_dir():  # another starter finishing first is fine
+                where, problem = copy_problem(error)
                 raise ProviderUnavailable(
-                    f"{account.name} cannot read {bin_dir} and copying it into {copy_root.parent} failed "
-                    f"({error.strerror or error}): free space there, or set SPEC_PG_USER to a user who can read it"
+                    f"{account.name} cannot read {bin_dir}, and copying it into {copy_root.parent} failed {where}: "
+                    f"{problem}: {fix(problem)}"
                 ) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -86,6 +88,17 @@ def binaries_usable_by(account: Account, bin_dir: Path, copy_root: Path) -> Path
             "set SPEC_PG_USER to a user who can, or point --pg-bin elsewhere"
         )
     return copied
+
+
+def copy_problem(error: OSError) -> tuple[str, str]:
+    """Where a copy failed and why, each short: its first error and how many files failed in all (``copytree``
+    goes on after a failure and reports every file, hundreds on a full disk)."""
+    failures = error.args[0] if isinstance(error, shutil.Error) and isinstance(error.args[0], list) else None
+    if not failures:
+        return f"at {error.filename}", str(error.strerror or error)
+    source, _, why = failures[0]
+    found = re.match(r"\[Errno \d+\] ([^:]+)", str(why))
+    return f"for {len(failures)} files, the first {source}", found.group(1) if found else str(why)
 
 
 def _runs_as(account: Account, bin_dir: Path) -> bool:

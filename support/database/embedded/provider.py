@@ -34,6 +34,7 @@ def serve_embedded(bin_dir: Path | None = None) -> Iterator[ServerHandle]:
     bin_dir = Path(bin_dir) if bin_dir else default_bin_dir()
     version = binary_version(bin_dir)
     account = server_account()
+    socket_file(scratch.data_root() / scratch.owned_name() / "socket")  # refused before anything is built
     root = _prepared_root(account)
     sweep_stale_runs(root)
     bin_dir = binaries_usable_by(account, bin_dir, root / "binaries" / cache_key(bin_dir))
@@ -41,7 +42,6 @@ def serve_embedded(bin_dir: Path | None = None) -> Iterator[ServerHandle]:
     run_dir = scratch.make_owned_directory(root, 0o711)  # the server's user may pass through, not list
     try:
         data, sockets, log = run_dir / "data", run_dir / "socket", run_dir / "server.log"
-        socket_file(sockets)  # refused now if its path would be too long
         started = time.perf_counter()
         copying = subprocess.run(["cp", "-a", str(cluster), str(data)], capture_output=True, text=True)  # keeps owner
         if copying.returncode:
