@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from support import guards, scratch, secrets
 from support.database.choice import choose, serve
 from support.database.harness import SpecDatabase, harness_engine, prepared_database
+from support.database.preflight import creation_problem, first_database
 from support.database.registry import CHOICES, own_database_in
 from support.database.server import ProviderUnavailable, ServerHandle
 from support.evidence import PASSED_OVER, SERVER, SETUP_PROBLEM, RunFacts, scenario_evidence
@@ -31,7 +32,10 @@ from support.sql_log import SqlLog
 from support.warnings_log import WarningsLog
 
 SERVER_LIFETIME = pytest.StashKey[ExitStack]()
+OWN_DATABASE = pytest.StashKey[SpecDatabase]()  # made at the start of a run without workers
+SESSION_FIXTURE_PROBLEM = pytest.StashKey[tuple[str, str]]()  # the first session-scoped fixture that failed, and why
 SIGTERM_HANDLED = pytest.StashKey[bool]()
+guards.read_feature_files_without_byte_order_mark()
 HARNESS_MARKERS = (
     "sqlalchemy: (set by version tags) the SQLAlchemy versions a scenario describes",
     "spec_problem: (set by the harness) why a scenario cannot run",
@@ -109,13 +113,25 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     lifetime, passed_over = ExitStack(), []
     config.stash[SERVER_LIFETIME] = lifetime  # stored first: an interrupt during the start still stops what started
     scratch.sweep_dead_owners(scratch.app_logs())  # web servers' logs of killed runs
+    workers = _workers(config)
     try:
         choice = choose(config.getoption("db"), config.getoption("db_url"), config.getoption("pg_bin"))
-        config.stash[SERVER] = lifetime.enter_context(serve(choice, passed_over))
+        server = config.stash[SERVER] = lifetime.enter_context(serve(choice, passed_over))
+        if not config.option.collectonly:  # made now, so that a server unable to hold it is refused once, here
+            database = lifetime.enter_context(first_database(server, "main", max(workers, 1), keep=not workers))
+            if database is not None:
+                config.stash[OWN_DATABASE] = database
     except ProviderUnavailable as unavailable:
         lifetime.close()
         raise pytest.UsageError(f"database: {unavailable}") from None
     config.stash[PASSED_OVER] = tuple(passed_over)
+
+
+def _workers(config: pytest.Config) -> int:
+    """How many pytest-xdist workers the run starts (0: none, the scenarios run in this process)."""
+    if config.getoption("dist", "no") == "no":
+        return 0
+    return getattr(config.option, "numprocesses", None) or len(config.getoption("tx", None) or ()) or 1
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -160,8 +176,8 @@ def pytest_bdd_apply_tag(tag: str, function):
     try:
         specifier = str(versions.parse_tag(tag))
     except ValueError as invalid:
-        specifier = None  # the scenario fails at setup with this one line
-        pytest.mark.spec_problem(str(invalid))(function)
+        specifier = None  # the scenario fails at setup with this one line, led by the tag's file:line
+        pytest.mark.spec_problem(str(invalid), tag)(function)
     pytest.mark.sqlalchemy(specifier)(function)
     return True
 
@@ -173,11 +189,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         tag_problem = item.get_closest_marker("spec_problem")
         problem = (
-            (tag_problem and tag_problem.args[0])
+            (tag_problem and f"{guards.tag_location(scenario, tag_problem.args[1])}: {tag_problem.args[0]}")
             or guards.undeclared_tag_problem(
                 scenario, [marker.args[0] for marker in item.iter_markers("spec_undeclared_tag")], config
             )
+            or guards.duplicate_name_problem(item)
             or guards.shape_problem(scenario)
+            or guards.examples_column_problem(scenario, item)
             or guards.step_definition_problem(scenario, item)
         )
         if problem:
@@ -189,6 +207,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             specifier = versions.parse_tag(versions.TAG_PREFIX + marker.args[0])
             if not versions.applies(specifier):
                 item.add_marker(pytest.mark.skip(reason=versions.not_applicable_reason(specifier)))
+    items.extend(guards.empty_feature_items(config, items))
 
 
 def pytest_exception_interact(node, call, report) -> None:
@@ -229,10 +248,29 @@ class MaskedRepr:
         return self.text
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     problem = item.stash.get(SETUP_PROBLEM, None)
     if problem:
         pytest.fail(problem, pytrace=False)
+    failed = item.config.stash.get(SESSION_FIXTURE_PROBLEM, None)
+    if failed and failed[0] in getattr(item, "fixturenames", ()):
+        pytest.skip(f"not run: the fixture {failed[0]} failed (the error above)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """A session-scoped fixture that fails (the suite's database, its observer) fails the scenario that first asked
+    for it, in one line; every later scenario that needs it is reported as not run (pytest_runtest_setup)."""
+    try:
+        return (yield)
+    except Exception as error:
+        if fixturedef.scope != "session" or isinstance(error, pytest.fail.Exception | pytest.skip.Exception):
+            raise
+        server = request.config.stash.get(SERVER, None)
+        problem = creation_problem(error, server) if server is not None else f"{type(error).__name__}: {error}"
+        request.config.stash[SESSION_FIXTURE_PROBLEM] = (fixturedef.argname, problem)
+        pytest.fail(f"{fixturedef.argname}: {problem}", pytrace=False)
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
@@ -266,10 +304,14 @@ def spec_server(pytestconfig: pytest.Config) -> ServerHandle:
 
 
 @pytest.fixture(scope="session")
-def spec_database(spec_server: ServerHandle):
+def spec_database(pytestconfig: pytest.Config, spec_server: ServerHandle):
     """The suite's own database in the chosen server, with the schema, for the whole run."""
     from support.database.own_database import as_async_url
 
+    made_at_start = pytestconfig.stash.get(OWN_DATABASE, None)
+    if made_at_start is not None:
+        yield made_at_start
+        return
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     with own_database_in(spec_server, worker) as url, prepared_database(url, as_async_url(url)) as database:
         yield database
