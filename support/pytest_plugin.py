@@ -17,6 +17,7 @@ import threading
 from contextlib import ExitStack
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from support import guards, scratch, secrets
 from support.database.choice import choose, serve
@@ -254,23 +255,26 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if problem:
         pytest.fail(problem, pytrace=False)
     failed = item.config.stash.get(SESSION_FIXTURE_PROBLEM, None)
-    if failed and failed[0] in getattr(item, "fixturenames", ()):
-        pytest.skip(f"not run: the fixture {failed[0]} failed (the error above)")
+    if failed and (guards.scenario_of(item) is not None or failed[0] in getattr(item, "fixturenames", ())):
+        pytest.skip(f"not run: the session fixture {failed[0]} failed (the error above)")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef, request):
-    """A session-scoped fixture that fails (the suite's database, its observer) fails the scenario that first asked
-    for it, in one line; every later scenario that needs it is reported as not run (pytest_runtest_setup)."""
+    """A session-scoped fixture that fails (the suite's database, its observer) fails the test that first asked for
+    it, in one line; every later scenario (steps ask for fixtures as they run) is reported as not run."""
     try:
         return (yield)
     except Exception as error:
         if fixturedef.scope != "session" or isinstance(error, pytest.fail.Exception | pytest.skip.Exception):
             raise
         server = request.config.stash.get(SERVER, None)
-        problem = creation_problem(error, server) if server is not None else f"{type(error).__name__}: {error}"
+        if isinstance(error, DBAPIError) and server is not None:
+            problem = creation_problem(error, server)
+        else:
+            problem = " ".join(f"{type(error).__name__}: {error}".split())
         request.config.stash[SESSION_FIXTURE_PROBLEM] = (fixturedef.argname, problem)
-        pytest.fail(f"{fixturedef.argname}: {problem}", pytrace=False)
+    pytest.fail(f"the session fixture {fixturedef.argname} failed: {problem}", pytrace=False)  # outside: no context
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
