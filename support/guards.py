@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from pytest_bdd.exceptions import GherkinParseError
+from pytest_bdd.exceptions import GherkinParseError, NoScenariosFound
 from pytest_bdd.gherkin_parser import get_gherkin_document
 from pytest_bdd.scenario import find_fixturedefs_for_step, scenario_wrapper_template_registry
 from pytest_bdd.steps import step_function_context_registry
@@ -154,12 +154,16 @@ def empty_feature_items(config: pytest.Config, items: list[pytest.Item]) -> list
             continue
         nodeid = path.relative_to(config.rootpath).as_posix()
         stand_in = FeatureProblem.from_parent(items[0].session, name=nodeid, path=path, nodeid=nodeid)
-        stand_in.stash[SETUP_PROBLEM] = (
-            f'{feature.rel_filename}:{feature.line_number}: feature "{feature.name}" has no scenario, so none of it '
-            "runs: add a Scenario, or remove the file"
-        )
+        stand_in.stash[SETUP_PROBLEM] = _no_scenario(feature)
         stand_ins.append(stand_in)
     return stand_ins
+
+
+def _no_scenario(feature) -> str:
+    return (
+        f'{feature.rel_filename}:{feature.line_number}: feature "{feature.name}" has no scenario, so none of it runs: '
+        "add a Scenario, or remove the file"
+    )
 
 
 def tag_location(scenario, tag: str) -> str:
@@ -189,6 +193,14 @@ def _scenario_lines(filename: str, modified: int) -> dict[str, list[int]]:
 
 def feature_file_problem(error: BaseException, rootpath: Path) -> str | None:
     """A feature file pytest-bdd could not parse, as one line naming the file, the line and the fix."""
+    if isinstance(error, NoScenariosFound):  # scenarios() was given only files without scenarios
+        from pytest_bdd.feature import features
+
+        paths = error.args[0] if error.args and isinstance(error.args[0], list) else []
+        parsed = [features[path] for path in paths if path in features]
+        if parsed:
+            return _no_scenario(parsed[0])
+        return f"{', '.join(map(str, paths))}: no feature file with a scenario there: add one, or correct the path"
     if not isinstance(error, GherkinParseError):
         return None
     path = Path(error.filename)

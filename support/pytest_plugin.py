@@ -114,18 +114,37 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     lifetime, passed_over = ExitStack(), []
     config.stash[SERVER_LIFETIME] = lifetime  # stored first: an interrupt during the start still stops what started
     scratch.sweep_dead_owners(scratch.app_logs())  # web servers' logs of killed runs
-    workers = _workers(config)
     try:
         choice = choose(config.getoption("db"), config.getoption("db_url"), config.getoption("pg_bin"))
         server = config.stash[SERVER] = lifetime.enter_context(serve(choice, passed_over))
-        if not config.option.collectonly:  # made now, so that a server unable to hold it is refused once, here
-            database = lifetime.enter_context(first_database(server, "main", max(workers, 1), keep=not workers))
-            if database is not None:
-                config.stash[OWN_DATABASE] = database
+        workers = _workers(config)
+        if workers and not config.option.collectonly:  # the controller of workers tries the database they will make
+            lifetime.enter_context(first_database(server, "main", workers, keep=False))
     except ProviderUnavailable as unavailable:
         lifetime.close()
         raise pytest.UsageError(f"database: {unavailable}") from None
     config.stash[PASSED_OVER] = tuple(passed_over)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The run's own database, made once the run is known to need it (some scenario, or a test asking for it, is not
+    refused): a server that cannot hold it is refused here, in one line, and not by every scenario."""
+    config = session.config
+    if getattr(config, "workerinput", None) is not None or config.option.collectonly or SERVER not in config.stash:
+        return
+    if not any(_needs_database(item) for item in session.items):
+        return
+    try:
+        database = config.stash[SERVER_LIFETIME].enter_context(first_database(config.stash[SERVER], "main", 1, True))
+    except ProviderUnavailable as unavailable:
+        raise pytest.UsageError(f"database: {unavailable}") from None
+    config.stash[OWN_DATABASE] = database
+
+
+def _needs_database(item: pytest.Item) -> bool:
+    if SETUP_PROBLEM in item.stash or item.get_closest_marker("skip"):
+        return False
+    return guards.scenario_of(item) is not None or "spec_database" in getattr(item, "fixturenames", ())
 
 
 def _workers(config: pytest.Config) -> int:
