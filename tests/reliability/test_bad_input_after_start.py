@@ -207,3 +207,16 @@ def _without_bookkeeping(written: dict[str, frozenset]) -> dict[str, frozenset]:
     """The url provider's directory of pending entries may stay, empty, as the cache's directory does."""
     pending = "sqlalchemy-session-spec/pending-databases"
     return written | {"data root": frozenset(path for path in written["data root"] if path != pending)}
+
+
+@needs_service
+def test_a_run_refused_after_collection_keeps_the_last_results(tmp_path: Path):
+    project = runs.write_project(tmp_path / "project")
+    results = project / "results.json"
+    results.write_text("the last run's results\n")
+    with throwaway_role(SERVICE_PSYCOPG2, "LOGIN CREATEDB") as role, connected(SERVICE_PSYCOPG2) as connection:
+        connection.exec_driver_sql(f'ALTER ROLE "{role}" SET default_transaction_read_only = on')
+        url = f"postgresql://{role}@127.0.0.1:5432/postgres"
+        completed = runs.run("--db=url", f"--db-url={url}", f"--spec-results={results}", cwd=project, timeout=120)
+    assert completed.returncode == 4, completed.stdout
+    assert results.read_text() == "the last run's results\n"
