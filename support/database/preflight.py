@@ -64,7 +64,7 @@ def _refuse_without_slots(server: ServerHandle, processes: int) -> None:
     per_process = f"{needed} ({SLOTS_PER_PROCESS} per pytest process)" if processes > 1 else str(needed)
     if role_free is not None and role_free < needed:
         raise ProviderUnavailable(
-            f"role {role!r} of {at} may open {max(role_free, 0)} more connection(s), the run holds up to "
+            f"role {role!r} at {_where(server)} may open {max(role_free, 0)} more connection(s), the run holds up to "
             f"{per_process} at once: raise its CONNECTION LIMIT, or end its other sessions"
         )
     if server_free < needed:
@@ -117,3 +117,8 @@ def _named(server: ServerHandle) -> str:
     """``the url PostgreSQL 15.2 at host:5432 as role``, ``the embedded PostgreSQL 18.6``."""
     where = f" at {server.detail}" if server.provider == "url" else ""
     return f"the {server.provider} PostgreSQL {server.server_version}{where}"
+
+
+def _where(server: ServerHandle) -> str:
+    """``host:port`` of a url server, else ``the embedded server``."""
+    return server.detail.split(" as ", 1)[0] if server.provider == "url" else f"the {server.provider} server"

@@ -148,7 +148,7 @@ AFTER_START = [
     ("read-only-role", read_only_role, READ_ONLY),
     ("read-only-role-with-workers", read_only_role_with_workers, READ_ONLY),
     ("role-with-one-connection", role_with_one_connection,
-     r"ERROR: database: role '{role}' of the url PostgreSQL [\d.]+ at 127\.0\.0\.1:5432 as {role} may open 1 more "
+     r"ERROR: database: role '{role}' at 127\.0\.0\.1:5432 may open 1 more "
      r"connection\(s\), the run holds up to 12 at once: raise its CONNECTION LIMIT, or end its other sessions"),
     ("server-with-few-connection-slots", server_with_few_connection_slots,
      r"ERROR: database: the url PostgreSQL [\d.]+ at \S+ as {who} has [0-6] free connection slot\(s\), the run holds "
