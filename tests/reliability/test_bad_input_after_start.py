@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from tests.reliability.test_bad_input import (  # noqa: F401 (fixtures: attempt,
     Attempt,
     attempt,
     feature_file,
+    full_disk,
     needs_service,
     service_role,
     the_one_line,
@@ -100,22 +100,10 @@ def sslmode_without_ssl(bad: Attempt) -> Iterator[None]:
 def data_root_too_small_for_the_database(bad: Attempt) -> Iterator[None]:
     """A 61 MiB tmpfs as the data root: room for the cached cluster and a run's copy of it, not for CREATE
     DATABASE. A first run builds the cache (a cache is kept on purpose), the checked run then finds it."""
-    mount_point = Path(tempfile.mkdtemp(prefix="spec-small-disk-"))
-    mount_point.chmod(0o755)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=61m,mode=0755", "tmpfs", str(mount_point)])
-    try:
-        if mounted.returncode:
-            pytest.skip("cannot mount a tmpfs here (mounting needs root)")
-        bad.data_root = mount_point
-        bad.env["SPEC_PG_DATA_ROOT"] = str(mount_point)
-        bad.arguments = ["--db=embedded"]
-        bad.facts["root"] = f"{mount_point}/sqlalchemy-session-spec"
+    with full_disk(bad):  # test_bad_input's 2 MiB tmpfs as the data root, grown
+        subprocess.run(["mount", "-o", "remount,size=61m", str(bad.data_root)], check=True)
         runs.run(*bad.arguments, env=bad.env, cwd=bad.project, timeout=120)
         yield
-    finally:
-        if not mounted.returncode:
-            subprocess.run(["umount", str(mount_point)], check=True)
-        mount_point.rmdir()
 
 
 @contextmanager
@@ -137,6 +125,9 @@ OUTLINE_LACKING_A_COLUMN = (
     "    Then there is a result\n\n    Examples:\n      | dividend |\n      | 4        |\n"
 )
 NO_SCENARIO = "Feature: nothing yet\n  Prose, and no scenario.\n"
+NO_SCENARIO_LINE = (
+    r'\S*FILE\.feature:1: feature "nothing yet" has no scenario, so none of it runs: add a Scenario, or remove the file'
+)
 READ_ONLY = (
     r"ERROR: database: the url PostgreSQL [\d.]+ at 127\.0\.0\.1:5432 as {role} runs every transaction read-only "
     r"\(cannot execute CREATE DATABASE in a read-only transaction\): the suite must create a database; use a primary "
@@ -168,12 +159,9 @@ AFTER_START = [
     ("examples-lacking-a-column", feature_file(OUTLINE_LACKING_A_COLUMN),
      r'\S*spec\.feature:7: the Examples table of scenario outline "halving" lacks the column <divisor> that step '
      r'"When it is divided by <divisor>" \(line 4\) uses: add the column to the table, or reword the step'),
-    ("feature-without-scenarios", feature_file(NO_SCENARIO),
-     r'\S*spec\.feature:1: feature "nothing yet" has no scenario, so none of it runs: add a Scenario, or remove '
-     r"the file"),
+    ("feature-without-scenarios", feature_file(NO_SCENARIO), NO_SCENARIO_LINE.replace("FILE", "spec")),
     ("feature-without-scenarios-beside-another", empty_feature_beside_another,
-     r'\S*empty\.feature:1: feature "nothing yet" has no scenario, so none of it runs: add a Scenario, or remove '
-     r"the file"),
+     NO_SCENARIO_LINE.replace("FILE", "empty")),
 ]  # fmt: skip
 ON_THE_SERVICE = {"read-only-role", "read-only-role-with-workers", "role-with-one-connection"}
 ON_THE_SERVICE |= {"sslmode-require-without-ssl", "scenario-name-used-twice", "malformed-version-tag"}
