@@ -33,7 +33,7 @@ from support.sql_log import SqlLog
 from support.warnings_log import WarningsLog
 
 SERVER_LIFETIME = pytest.StashKey[ExitStack]()
-OWN_DATABASE = pytest.StashKey[SpecDatabase]()  # made at the start of a run without workers
+OWN_DATABASE = pytest.StashKey[SpecDatabase]()  # made once a run without workers is collected
 SESSION_FIXTURE_PROBLEM = pytest.StashKey[tuple[str, str]]()  # the first session-scoped fixture that failed, and why
 SIGTERM_HANDLED = pytest.StashKey[bool]()
 guards.read_feature_files_without_byte_order_mark()

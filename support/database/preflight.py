@@ -1,10 +1,11 @@
 """The suite's own database, made before the first scenario: a server that cannot hold it is refused once, in one
 line naming the cause and the fix, instead of failing every scenario that needs it.
 
-pytest_sessionstart calls ``first_database``: it checks that the server has the connection slots the run will hold
-at once, then creates the database and its schema (kept for a run without workers; made and dropped again by the
-controller of pytest-xdist workers, which make their own). What still fails later (a worker's database, a
-session-scoped fixture) is reported once by the plugin, and the scenarios after it as not run.
+The plugin calls ``first_database`` once the run is collected (and only when a scenario will run): it checks that
+the server has the connection slots the run will hold at once, then creates the database and its schema for the
+run. The controller of pytest-xdist workers calls it at its start as a trial (made and dropped at once), since each
+worker makes its own. What still fails later (a worker's database, a session-scoped fixture) is reported once by
+the plugin, and the scenarios after it as not run.
 """
 
 from __future__ import annotations
@@ -87,8 +88,8 @@ def _free_slots(admin_url: URL) -> tuple[int, int | None]:
 def creation_problem(error: BaseException, server: ServerHandle) -> str:
     """Why the suite's own database could not be made or reached, as one line naming the fix."""
     original = getattr(error, "orig", error)
-    message = " ".join(str(original).strip().splitlines()[0:1][0].split()) if str(original).strip() else ""
-    message = message or type(original).__name__
+    text_of_error = str(original).strip()  # PostgreSQL's first line; a HINT or DETAIL follows on lines of its own
+    message = " ".join(text_of_error.splitlines()[0].split()) if text_of_error else type(original).__name__
     code = getattr(original, "pgcode", None) or getattr(original, "sqlstate", None) or ""
     lowered = message.lower()
     at, role = _named(server), server.admin_url.username or "..."
