@@ -3,6 +3,7 @@ pytest_plugins = [
     "support.pytest_plugin",
     "support.report.collector",
     "support.flavours",
+    "support.apps.web_servers",
     "steps.employees_steps",
     "steps.request_steps",
     "steps.session_steps",

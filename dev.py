@@ -11,10 +11,14 @@ The first run creates .venv (with uv, nox and ruff) from the project's own files
 Extra arguments after the command go to pytest, e.g. ``python3 dev.py spec -- --db=url --db-url=...``.
 """
 
+import ast
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import venv
+from contextlib import ExitStack
 from pathlib import Path
 
 # First, in the syntax of Python 3.6 (no `from __future__ import annotations`, nothing evaluated before it that an
@@ -60,21 +64,38 @@ def ensure_tools() -> None:
     TOOLS_STAMP.touch()
 
 
-def nox(*arguments: str) -> None:
-    """Run nox sessions; reused environments skip their installs unless the project's requirements changed."""
-    environment_path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-    os.environ["PATH"] = environment_path
+def sessions_current() -> bool:
+    """Whether the nox environments were installed since pyproject.toml and constraints.txt last changed."""
     sources = [ROOT / "pyproject.toml", ROOT / "constraints.txt"]
-    current = SESSIONS_STAMP.exists() and all(s.stat().st_mtime <= SESSIONS_STAMP.stat().st_mtime for s in sources)
-    completed = subprocess.run(
-        [str(BIN / "nox"), "--noxfile", str(ROOT / "noxfile.py"), *(["--no-install"] if current else []), *arguments],
-        cwd=ROOT,
-    )
-    if not current and completed.returncode == 0:
-        SESSIONS_STAMP.parent.mkdir(exist_ok=True)
-        SESSIONS_STAMP.touch()
-    if completed.returncode:
-        sys.exit(completed.returncode)
+    return SESSIONS_STAMP.exists() and all(s.stat().st_mtime <= SESSIONS_STAMP.stat().st_mtime for s in sources)
+
+
+def nox_at_once(*session_groups: list[str], pytest_arguments: list[str], install: bool) -> None:
+    """Each group of nox sessions in a process of its own, all at once. Their output is kept apart and printed
+    whole, group after group in the order given, each as soon as it and those before it have ended (a group alone
+    prints as it goes). Without ``install``, reused environments skip their installs."""
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    nox_command = [str(BIN / "nox"), "--noxfile", str(ROOT / "noxfile.py"), *([] if install else ["--no-install"])]
+    if len(session_groups) > 1:
+        print(f"running {', '.join(' '.join(group) for group in session_groups)} at once; each one's output "
+              "follows when it has ended", flush=True)  # fmt: skip
+    codes = []
+    with ExitStack() as outputs:
+        running = []
+        for sessions in session_groups:
+            output = outputs.enter_context(tempfile.TemporaryFile()) if len(session_groups) > 1 else None
+            redirected = {"stdout": output, "stderr": subprocess.STDOUT} if output else {}
+            command = [*nox_command, "--sessions", *sessions, "--", *pytest_arguments]
+            running.append((subprocess.Popen(command, cwd=ROOT, **redirected), output))
+        for process, output in running:
+            codes.append(process.wait())
+            if output:
+                output.seek(0)
+                shutil.copyfileobj(output, sys.stdout.buffer)
+                sys.stdout.flush()
+    failed = next((code for code in codes if code), 0)
+    if failed:
+        sys.exit(failed)
 
 
 def main(arguments: list[str]) -> None:
@@ -84,12 +105,30 @@ def main(arguments: list[str]) -> None:
     if pytest_arguments[:1] == ["--"]:
         pytest_arguments = pytest_arguments[1:]
     ensure_tools()
-    readable = ["--gherkin-terminal-reporter", "-vv", "-p", "no:randomly"]
+    lines = [[f"spec({line})"] for line in sqlalchemy_lines()]
+    install = not sessions_current()
     if command == "spec":
-        nox("--sessions", "spec", "docs", "--", *readable, *pytest_arguments)
+        readable = ["--gherkin-terminal-reporter", "-vv", "-p", "no:randomly"]
+        nox_at_once(*lines, pytest_arguments=[*readable, *pytest_arguments], install=install)
+        nox_at_once(["docs"], pytest_arguments=[], install=install)
         print(f"living documentation: {ROOT / 'site' / 'index.html'}")
     else:
-        nox("--sessions", "spec", "tests", "reliability", "docs", "--", *pytest_arguments)
+        # the reliability runs check that nothing writes to the repository: they start once the others are done
+        nox_at_once(*lines, ["tests"], pytest_arguments=pytest_arguments, install=install)
+        nox_at_once(["docs"], pytest_arguments=[], install=install)
+        nox_at_once(["reliability"], pytest_arguments=pytest_arguments, install=install)
+    if install:
+        SESSIONS_STAMP.parent.mkdir(exist_ok=True)
+        SESSIONS_STAMP.touch()
+
+
+def sqlalchemy_lines() -> list[str]:
+    """The lines noxfile.py's SQLALCHEMY_LINES names (read, not imported: nox is in .venv, not in this Python)."""
+    tree = ast.parse((ROOT / "noxfile.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SQLALCHEMY_LINES" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise SystemExit("noxfile.py names no SQLALCHEMY_LINES")
 
 
 if __name__ == "__main__":

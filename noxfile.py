@@ -18,6 +18,7 @@ CONSTRAINTS = "constraints.txt"
 RESULTS = "results"  # one JSON document per line: results/sqlalchemy-<line>.json
 SITE = "site"  # the living documentation rendered from RESULTS
 RELIABILITY = "tests/reliability"  # slow: each test runs the suite itself, many times
+RELIABILITY_WORKERS = "3"  # its tests mostly wait for their child runs; those that cannot share run in one group
 
 
 def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
@@ -53,7 +54,7 @@ def tests(session: nox.Session) -> None:
 def reliability(session: nox.Session) -> None:
     """Whole-suite runs under random order, workers, kills, concurrent runs and bad input (tests/reliability)."""
     install(session, f"sqlalchemy[asyncio]=={SQLALCHEMY_LINES[-1]}.*")
-    session.run("pytest", RELIABILITY, *session.posargs)
+    session.run("pytest", RELIABILITY, "-n", RELIABILITY_WORKERS, "--dist", "loadgroup", *session.posargs)
 
 
 @nox.session

@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("pytest_options", nargs="*")
     options = parser.parse_args()
-    from tests.reliability.runs import enterable_workspace, soak
+    from tests.helpers.workspaces import enterable_workspace, soak
 
     url = next((o.split("=", 1)[1] for o in options.pytest_options if o.startswith("--db-url=")), None)
     seconds, failed, leaks = [], 0, {}

@@ -121,13 +121,6 @@ def hr_app():
 # --- real servers over HTTP ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def web_servers(spec_database):
-    registry = ServerRegistry(spec_database.url.render_as_string(hide_password=False))
-    yield registry
-    registry.close()
-
-
 def _configuration(datatable) -> dict[str, bool]:
     """The table's rows, setting | yes or no, as the server's keyword arguments."""
     return {SERVER_SETTING(setting): YES_NO(value) for setting, value in datatable}

@@ -18,6 +18,8 @@ from pytest_bdd.gherkin_parser import get_gherkin_document
 from pytest_bdd.scenario import find_fixturedefs_for_step, scenario_wrapper_template_registry
 from pytest_bdd.steps import step_function_context_registry
 
+_DEFINITIONS_SEEN = pytest.StashKey[dict[tuple[str, str], set[str]]]()
+
 
 def read_feature_files_without_byte_order_mark() -> None:
     """pytest-bdd reads a feature file as "utf-8", which keeps the byte-order mark some editors write as its first
@@ -75,12 +77,8 @@ def examples_column_problem(scenario, item: pytest.Item) -> str | None:
 
 def step_definition_problem(scenario, item: pytest.Item) -> str | None:
     """A step that matches no step definition, or more than one (both named)."""
-    fixturemanager = item.session._fixturemanager
     for step in scenario.steps:
-        definitions = {}
-        for fixturedef in find_fixturedefs_for_step(step, fixturemanager, item):
-            context = step_function_context_registry[fixturedef.func]
-            definitions[_location(context.step_func)] = context
+        definitions = _definitions_of(step, item)
         where = f'step "{step.type.capitalize()} {step.name}" ({scenario.feature.rel_filename}:{step.line_number})'
         if not definitions:
             return (
@@ -93,6 +91,17 @@ def step_definition_problem(scenario, item: pytest.Item) -> str | None:
                 "reword one of them so each step has exactly one"
             )
     return None
+
+
+def _definitions_of(step, item: pytest.Item) -> set[str]:
+    """Where the step definitions matching ``step`` are, as seen from ``item``; the same for every test of its
+    module, so kept on the module's node (looking them up took most of a run's collection)."""
+    seen = item.parent.stash.setdefault(_DEFINITIONS_SEEN, {})
+    if (step.type, step.name) not in seen:
+        fixturedefs = find_fixturedefs_for_step(step, item.session._fixturemanager, item)
+        steps = [step_function_context_registry[fixturedef.func].step_func for fixturedef in fixturedefs]
+        seen[step.type, step.name] = {_location(step_func) for step_func in steps}
+    return seen[step.type, step.name]
 
 
 def declared_markers(config: pytest.Config) -> set[str]:

@@ -17,7 +17,7 @@ from support.database.choice import DatabaseChoice, serve
 from support.database.container import PINNED_IMAGE, docker_unavailable_reason, serve_container
 from support.database.own_database import own_database
 from support.database.server import ProviderUnavailable
-from tests.stand_ins import silent_server, stand_in_engine
+from tests.helpers.stand_ins import silent_server, stand_in_engine
 
 DOCKER_HERE = docker_unavailable_reason()  # None where an engine answers
 

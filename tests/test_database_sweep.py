@@ -23,7 +23,7 @@ from support.database.own_database import (
     sweep_abandoned_databases,
 )
 from support.scratch import Owner, this_host
-from tests.reliability.runs import SERVICE_URL, service_answers
+from tests.helpers.service import SERVICE_URL, service_answers
 
 pytestmark = pytest.mark.skipif(not service_answers(), reason=f"no PostgreSQL service at {SERVICE_URL}")
 

@@ -7,7 +7,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from support import versions
-from tests.reliability.runs import PROJECT_STEPS
+from tests.helpers.samples import DIVISION_STEPS
 
 FEATURE = """\
 Feature: division
@@ -17,7 +17,7 @@ Feature: division
     Then there is a result
 """
 STEPS = (
-    PROJECT_STEPS
+    DIVISION_STEPS
     + """
 
 @then("the division is refused")

@@ -15,7 +15,7 @@ from support.evidence import (
     StepRecord,
     StepWarning,
 )
-from tests.reliability.runs import PROJECT_STEPS as STEPS
+from tests.helpers.samples import DIVISION_STEPS as STEPS
 
 FEATURE = """
 Feature: statuses

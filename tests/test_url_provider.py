@@ -23,9 +23,9 @@ from sqlalchemy.pool import NullPool
 from support.database.own_database import as_async_url, drop_own_database, new_database_name, own_database
 from support.database.server import ProviderUnavailable
 from support.database.url import TIMEOUT, parse_server_url, serve_url
-from tests.reliability import runs
-from tests.servers import connected, password_checking_server, throwaway_role
-from tests.stand_ins import silent_server
+from tests.helpers import child_runs, service
+from tests.helpers.servers import connected, password_checking_server, throwaway_role
+from tests.helpers.stand_ins import silent_server
 
 SERVICE = "postgresql://postgres@127.0.0.1:5432/test"  # as a user would give it
 SERVICE_SOCKET = "postgresql://postgres@/test?host=/var/run/postgresql"
@@ -387,11 +387,11 @@ def test_the_savepoint_family_leaks_only_into_its_own_database_and_leaves_nothin
     """The leak scenarios commit rows for real; they must land in the run's own database, dropped at the end."""
     objects_before = objects_in("test")
     results = tmp_path / "results.json"
-    with runs.start_run("steps/test_savepoint_rollback.py", "-q", "-p", "no:randomly", "--db=url",
+    with child_runs.start_run("steps/test_savepoint_rollback.py", "-q", "-p", "no:randomly", "--db=url",
                         f"--db-url={SERVICE}", f"--spec-results={results}") as family:  # fmt: skip
         output, _ = family.communicate(timeout=300)
     assert family.returncode == 0, output[-3000:]
     leaking = [s for s in json.loads(results.read_text())["scenarios"] if "leaked" in json.dumps(s["steps"])]
     assert leaking, "the family ran no scenario that leaks"
-    assert not runs.databases_marked_by(family.pid)  # its own database, found by its owner mark, is gone
+    assert not service.databases_marked_by(family.pid)  # its own database, found by its owner mark, is gone
     assert objects_in("test") == objects_before

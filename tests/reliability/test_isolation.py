@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.reliability.runs import run, statuses
+from tests.helpers.child_runs import run, statuses
 
 pytestmark = pytest.mark.reliability
 

@@ -12,15 +12,14 @@ from __future__ import annotations
 import random
 import signal
 import time
-from collections import Counter
-from contextlib import nullcontext
 from pathlib import Path
 
 import psutil
 import pytest
 
-from support.scratch import PRODUCT_DIR
-from tests.reliability import runs
+from tests.helpers import child_runs, leftovers, service, workspaces
+from tests.helpers.from_support import PRODUCT_DIR
+from tests.helpers.kills import PHASES, PROPERTY, SIGNALS
 
 pytestmark = pytest.mark.reliability
 
@@ -32,9 +31,7 @@ KILLED_RUN = (
     "async_dependency or removed_at_teardown_the_read_after or test_cascades",
 )
 NEXT_RUN = ("steps/test_cascades.py", "-q")
-PROVIDERS = {"embedded": ("--db=embedded",), "url": ("--db=url", f"--db-url={runs.SERVICE_URL}")}
-SIGNALS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
-PHASES = ("server start", "mid-scenario", "teardown")
+PROVIDERS = {"embedded": ("--db=embedded",), "url": ("--db=url", f"--db-url={service.SERVICE_URL}")}
 # every signal in every phase, and SIGKILL (none of the run's own clean-up runs) once more mid-scenario
 CASES = [(death, phase) for death in SIGNALS for phase in PHASES] + [(signal.SIGKILL, "mid-scenario")]
 CASE_IDS = [
@@ -44,8 +41,6 @@ ATTEMPTS = 3  # a signal that missed its phase (timing on a busy machine) is sen
 GRACE = 2.0  # seconds a killed run's processes may take to end
 GRACEFUL_EXIT = 60.0  # seconds an interrupted run may take to tear down
 
-KILLS: list[dict] = []  # every kill of this module, for the summary
-
 
 def the_run(provider: str, *arguments: str) -> tuple[str, ...]:
     return (*arguments, *PROVIDERS[provider], "-p", "no:randomly")
@@ -54,7 +49,7 @@ def the_run(provider: str, *arguments: str) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def data_root() -> Path:
     """A data root for this module's runs only: other runs on the machine cannot confuse its checks."""
-    with runs.private_data_root() as root:
+    with workspaces.private_data_root() as root:
         yield root
 
 
@@ -62,59 +57,20 @@ def product_dir(root: Path) -> Path:
     return root / PRODUCT_DIR
 
 
-@pytest.fixture(scope="module", autouse=True)
-def summary(request):
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if not KILLS or reporter is None:
-        return
-    with capture.global_and_fixture_disabled() if capture else nullcontext():
-        report_kills(reporter)
-
-
-def report_kills(reporter) -> None:
-    write = reporter.write_line
-    write("")
-    missed = sum(kill["phase"] != kill["intended"] for kill in KILLS)
-    write(
-        f"kills and interrupts: {len(KILLS)} runs killed ({missed} hit another phase than meant and were sent "
-        f"again), {sum(kill['leaks'] for kill in KILLS)} leaks"
-    )
-    for provider in PROVIDERS:
-        mine = [kill for kill in KILLS if kill["provider"] == provider]
-        if not mine:
-            continue
-        counts = Counter((kill["signal"], kill["phase"]) for kill in mine)
-        cells = ", ".join(f"{name} {phase}: {counts[name, phase]}" for name in _names() for phase in PHASES)
-        slowest = max(kill["gone_after"] for kill in mine)
-        left = sum(kill["left_by_kill"] for kill in mine)
-        write(
-            f"  {provider}: {len(mine)} runs ({cells}); processes gone within {slowest:.2f} s of the run's end; "
-            f"{left} database(s) left by the kills for the next run's sweep"
-            if provider == "url"
-            else f"  {provider}: {len(mine)} runs ({cells}); processes gone within {slowest:.2f} s of the run's end"
-        )
-
-
-def _names() -> list[str]:
-    return [death.name for death in SIGNALS]
-
-
 @pytest.mark.parametrize(("death", "phase"), CASES, ids=CASE_IDS)
-@pytest.mark.parametrize("provider", PROVIDERS)
-def test_a_killed_run_leaves_nothing_the_next_run_does_not_clear(provider, death, phase, data_root):
-    if provider == "url" and not runs.service_answers():
-        pytest.skip(f"no PostgreSQL service at {runs.SERVICE_URL}")
+@pytest.mark.parametrize("provider", child_runs.by_provider(PROVIDERS))
+def test_a_killed_run_leaves_nothing_the_next_run_does_not_clear(provider, death, phase, data_root, record_property):
+    if provider == "url" and not service.service_answers():
+        pytest.skip(f"no PostgreSQL service at {service.SERVICE_URL}")
     env = {"SPEC_PG_DATA_ROOT": str(data_root)}
     for attempt in range(ATTEMPTS):
-        kill = kill_once(provider, death, phase, env, data_root, patience=0.5**attempt)
+        kill = kill_once(provider, death, phase, env, data_root, patience=0.5**attempt, record=record_property)
         if kill is not None and kill["phase"] == phase:
             return
     pytest.fail(f"{death.name} never hit {phase} in {ATTEMPTS} runs (the machine is too busy to place it?)")
 
 
-def wait_for_a_moment_in(run: runs.WatchedRun, phase: str, patience: float) -> None:
+def wait_for_a_moment_in(run: child_runs.WatchedRun, phase: str, patience: float) -> None:
     """Until a random moment of ``phase``, placed by the run's own output; ``patience`` shortens the waits
     after a miss."""
     if phase == "server start":  # while Python starts and the server does, or while the suite is collected
@@ -132,9 +88,12 @@ def wait_for_a_moment_in(run: runs.WatchedRun, phase: str, patience: float) -> N
         time.sleep(random.uniform(0.0, 0.5) * patience)
 
 
-def kill_once(provider: str, death: signal.Signals, phase: str, env: dict, root: Path, patience: float) -> dict | None:
-    """One run killed in ``phase``, with every check; what it measured (None when the run ended first)."""
-    run = runs.WatchedRun(*the_run(provider, *KILLED_RUN, "-v"), env=env)
+def kill_once(
+    provider: str, death: signal.Signals, phase: str, env: dict, root: Path, patience: float, record
+) -> dict | None:
+    """One run killed in ``phase``, with every check; what it measured (None when the run ended first), also given
+    to ``record`` (pytest's record_property) before the checks, so the summary counts a failed kill too."""
+    run = child_runs.WatchedRun(*the_run(provider, *KILLED_RUN, "-v"), env=env)
     try:
         wait_for_a_moment_in(run, phase, patience)
         started = run.processes()
@@ -147,19 +106,19 @@ def kill_once(provider: str, death: signal.Signals, phase: str, env: dict, root:
         ended = time.monotonic()
     finally:
         run.stop()
-    hit = runs.phase_of(len(run.result_times()), run.selected())
+    hit = child_runs.phase_of(len(run.result_times()), run.selected())
 
-    still_running = runs.wait_until_gone(started[1:], GRACE)  # postgres, web servers, their workers
-    ours = runs.our_postgres_processes(product_dir(root))  # also backends that began after the list was taken
+    still_running = child_runs.wait_until_gone(started[1:], GRACE)  # postgres, web servers, their workers
+    ours = leftovers.our_postgres_processes(product_dir(root))  # also backends that began after the list was taken
     while ours and time.monotonic() < ended + GRACE:
         time.sleep(0.02)
-        ours = runs.our_postgres_processes(product_dir(root))
+        ours = leftovers.our_postgres_processes(product_dir(root))
     gone_after = time.monotonic() - ended
-    left_by_kill = runs.databases_marked_by(run.process.pid) if provider == "url" else set()
+    left_by_kill = service.databases_marked_by(run.process.pid) if provider == "url" else set()
 
-    following = runs.run(*the_run(provider, *NEXT_RUN), env=env, timeout=300)
-    left_after_next = runs.databases_marked_by(run.process.pid) if provider == "url" else set()
-    leftovers = {
+    following = child_runs.run(*the_run(provider, *NEXT_RUN), env=env, timeout=300)
+    left_after_next = service.databases_marked_by(run.process.pid) if provider == "url" else set()
+    left_behind = {
         "processes still running": [names[process.pid] for process in still_running],
         "postgres processes of ours": [process.pid for process in ours],
         "run directories": sorted(path.name for path in product_dir(root).glob("run-*")),
@@ -167,24 +126,23 @@ def kill_once(provider: str, death: signal.Signals, phase: str, env: dict, root:
         "pending entries": sorted(path.name for path in product_dir(root).glob("pending-databases/*")),
         "databases of the killed run": sorted(left_after_next),
     }
-    leaks = {kind: found for kind, found in leftovers.items() if found}
-    KILLS.append(
-        {
-            "provider": provider,
-            "signal": death.name,
-            "intended": phase,
-            "phase": hit,
-            "gone_after": gone_after,
-            "left_by_kill": len(left_by_kill),
-            "leaks": len(leaks),
-        }
-    )
+    leaks = {kind: found for kind, found in left_behind.items() if found}
+    kill = {
+        "provider": provider,
+        "signal": death.name,
+        "intended": phase,
+        "phase": hit,
+        "gone_after": gone_after,
+        "left_by_kill": len(left_by_kill),
+        "leaks": len(leaks),
+    }
+    record(PROPERTY, kill)
     where = f"{death.name} in {hit} ({provider})"
     assert following.returncode == 0, f"the run after {where} failed:\n{following.stdout[-3000:]}"
     assert not leaks, f"after {where} and the next run: {leaks}\nkilled run:\n{run.output[-2000:]}"
     if left_by_kill:  # the next run says what it swept
         assert "database swept: " in following.stdout, following.stdout[-2000:]
-    return KILLS[-1]
+    return kill
 
 
 def described(process: psutil.Process) -> str:

@@ -16,58 +16,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-from support.database.embedded.cluster_cache import SUPERUSER
-from support.scratch import data_root
-from tests.reliability import runs
+from tests.helpers import child_runs, leftovers, service
+from tests.helpers.from_support import SUPERUSER, data_root
+from tests.helpers.samples import sample_project
 
 pytestmark = pytest.mark.reliability
 
 SECRET = "Sw0rdfish-in-the-url-9f3"  # what no output, file or page may show
-HELD_STEPS = (
-    runs.PROJECT_STEPS
-    + """
-
-@given("the run is held open")
-def _(database):
-    import os, pathlib, time
-
-    pathlib.Path(os.environ["SPEC_HELD"]).write_text(database.url.query["host"])
-    deadline = time.monotonic() + 60
-    while not pathlib.Path(os.environ["SPEC_RELEASE"]).exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-"""
-)
-HELD_FEATURE = runs.PROJECT_FEATURE.replace("Given a number", "Given the run is held open")
-QUOTING_STEPS = (
-    runs.PROJECT_STEPS
-    + """
-import sys
-import warnings
-
-# a warning outside any step, at collection: pytest's own warnings summary prints it
-warnings.warn(f"collected with {[a for a in sys.argv if a.startswith('--db-url=')]}", stacklevel=1)
-
-
-@given("the URL is printed")
-def _(database):
-    print(f"working in {database.url.render_as_string(hide_password=False)}")
-    warnings.warn(f"careful with {database.url.render_as_string(hide_password=False)}", stacklevel=1)
-
-
-@then("the URL is quoted in the error")
-def _(database):
-    raise AssertionError(f"could not use {database.url.render_as_string(hide_password=False)}")
-"""
-)
-QUOTING_FEATURE = (
-    runs.PROJECT_FEATURE
-    + """
-  Scenario: quoting the URL
-    Given the URL is printed
-    When it is divided by 2
-    Then the URL is quoted in the error
-"""
-)
 
 
 def wait_for(path: Path, run: subprocess.Popen, seconds: float = 60) -> str:
@@ -80,14 +35,14 @@ def wait_for(path: Path, run: subprocess.Popen, seconds: float = 60) -> str:
 
 
 def test_the_embedded_server_has_no_tcp_listener_and_a_private_socket_directory(tmp_path):
-    project = runs.write_project(tmp_path / "project", HELD_FEATURE, HELD_STEPS)
+    project = sample_project(tmp_path / "project", "held_open")
     held, release = tmp_path / "held", tmp_path / "release"
-    run = runs.start_run("--db=embedded", cwd=project, env={"SPEC_HELD": str(held), "SPEC_RELEASE": str(release)})
+    run = child_runs.start_run("--db=embedded", cwd=project, env={"SPEC_HELD": str(held), "SPEC_RELEASE": str(release)})
     try:
         sockets = Path(wait_for(held, run))
         run_dir = sockets.parent
         assert run_dir.parent == data_root()
-        server = runs.our_postgres_processes(run_dir)
+        server = leftovers.our_postgres_processes(run_dir)
         assert server, f"no postgres process works in {run_dir}"
         listening = [
             connection
@@ -116,11 +71,12 @@ def test_the_embedded_server_has_no_tcp_listener_and_a_private_socket_directory(
     assert run.returncode == 0, output
 
 
-@pytest.mark.skipif(not runs.service_answers(), reason="no PostgreSQL service on 127.0.0.1:5432")
+@pytest.mark.skipif(not service.service_answers(), reason="no PostgreSQL service on 127.0.0.1:5432")
+@child_runs.TAKES_TURNS
 def test_a_password_in_the_url_shows_nowhere(tmp_path):
     # the service trusts loopback: the password is not checked, but the run carries it everywhere
     url = f"postgresql://postgres:{SECRET}@127.0.0.1:5432/postgres"
-    project = runs.write_project(tmp_path / "project", QUOTING_FEATURE, QUOTING_STEPS)
+    project = sample_project(tmp_path / "project", "quoting_url")
     results, cucumber, site, temp_dir = (
         tmp_path / "results",
         tmp_path / "cucumber.json",
@@ -129,7 +85,7 @@ def test_a_password_in_the_url_shows_nowhere(tmp_path):
     )
     temp_dir.mkdir()
     service_logs = {path: path.stat().st_size for path in Path("/var/log/postgresql").glob("*.log")}
-    completed = runs.run(
+    completed = child_runs.run(
         "-v", "-rA", "--db=url", f"--db-url={url}", f"--spec-results={results}/sqlalchemy-2.1.json",
         f"--cucumberjson={cucumber}",
         cwd=project, env={"TMPDIR": str(temp_dir), "PYTHONDONTWRITEBYTECODE": "1"}, timeout=300,
@@ -142,7 +98,7 @@ def test_a_password_in_the_url_shows_nowhere(tmp_path):
     assert "collected with ['--db-url=postgresql://postgres:***@127.0.0.1:5432/postgres']" in output
     rendered = subprocess.run(
         [sys.executable, "-m", "support.report.site", "--results", str(results), "--out", str(site)],
-        cwd=runs.ROOT, capture_output=True, text=True, timeout=120,
+        cwd=child_runs.ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr
     written = {

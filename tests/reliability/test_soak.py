@@ -3,9 +3,10 @@ benchmarks/bench_soak.py; this is its short form, kept in the test run)."""
 
 import pytest
 
-from tests.reliability.runs import enterable_workspace, soak
+from tests.helpers.child_runs import TAKES_TURNS
+from tests.helpers.workspaces import enterable_workspace, soak
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, TAKES_TURNS]
 
 RUNS = 5
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 
-from support.database.container import PINNED_IMAGE
+from tests.helpers.from_support import PINNED_IMAGE
 
 
 @contextmanager

@@ -1,0 +1,5 @@
+Feature: division
+  Scenario: broken
+    Given a number
+   When
+  Scenario Outline oops

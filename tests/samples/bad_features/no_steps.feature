@@ -1,0 +1,2 @@
+Feature: division
+  Scenario: empty

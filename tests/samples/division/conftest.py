@@ -1,0 +1,1 @@
+pytest_plugins = ["support.pytest_plugin", "support.report.collector"]

@@ -1,0 +1,5 @@
+Feature: division
+  Scenario: halving
+    Given a number
+    When it is divided by 2
+    Then there is a result
