@@ -34,6 +34,7 @@ from support.warnings_log import WarningsLog
 
 SERVER_LIFETIME = pytest.StashKey[ExitStack]()
 OWN_DATABASE = pytest.StashKey[SpecDatabase]()  # made once a run without workers is collected
+DATABASE_LIFETIME = pytest.StashKey[ExitStack]()  # that database's: dropped by the spec_database fixture's teardown
 SESSION_FIXTURE_PROBLEM = pytest.StashKey[tuple[str, str]]()  # the first session-scoped fixture that failed, and why
 SIGTERM_HANDLED = pytest.StashKey[bool]()
 guards.read_feature_files_without_byte_order_mark()
@@ -134,11 +135,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     if not any(_needs_database(item) for item in session.items):
         return
+    lifetime = config.stash[DATABASE_LIFETIME] = ExitStack()  # closed with the session's fixtures, as before
     try:
-        database = config.stash[SERVER_LIFETIME].enter_context(first_database(config.stash[SERVER], "main", 1, True))
+        config.stash[OWN_DATABASE] = lifetime.enter_context(first_database(config.stash[SERVER], "main", 1, True))
     except ProviderUnavailable as unavailable:
         raise pytest.UsageError(f"database: {unavailable}") from None
-    config.stash[OWN_DATABASE] = database
 
 
 def _needs_database(item: pytest.Item) -> bool:
@@ -157,9 +158,9 @@ def _workers(config: pytest.Config) -> int:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config in _configs:
         _configs.remove(config)
-    lifetime = config.stash.get(SERVER_LIFETIME, None)
-    if lifetime is not None:
-        lifetime.close()
+    for lifetime in (config.stash.get(DATABASE_LIFETIME, None), config.stash.get(SERVER_LIFETIME, None)):
+        if lifetime is not None:  # the database (unless its fixture dropped it already), then the server
+            lifetime.close()
     if config.stash.get(SIGTERM_HANDLED, False) and signal.getsignal(signal.SIGTERM) is _interrupt_on_sigterm:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -331,9 +332,10 @@ def spec_database(pytestconfig: pytest.Config, spec_server: ServerHandle):
     """The suite's own database in the chosen server, with the schema, for the whole run."""
     from support.database.own_database import as_async_url
 
-    made_at_start = pytestconfig.stash.get(OWN_DATABASE, None)
-    if made_at_start is not None:
-        yield made_at_start
+    made_after_collection = pytestconfig.stash.get(OWN_DATABASE, None)
+    if made_after_collection is not None:
+        yield made_after_collection
+        pytestconfig.stash[DATABASE_LIFETIME].close()  # dropped as the session's fixtures end, before the summary
         return
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     with own_database_in(spec_server, worker) as url, prepared_database(url, as_async_url(url)) as database:
