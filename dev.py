@@ -11,8 +11,6 @@ The first run creates .venv (with uv, nox and ruff) from the project's own files
 Extra arguments after the command go to pytest, e.g. ``python3 dev.py spec -- --db=url --db-url=...``.
 """
 
-from __future__ import annotations
-
 import ast
 import os
 import shutil
@@ -22,6 +20,11 @@ import tempfile
 import venv
 from contextlib import ExitStack
 from pathlib import Path
+
+# First, in the syntax of Python 3.6 (no `from __future__ import annotations`, nothing evaluated before it that an
+# older Python lacks): an older Python gets this line, not a SyntaxError or a TypeError.
+if sys.version_info < (3, 11):  # noqa: UP036 (dev.py is what tells an older Python)
+    sys.exit(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}: run dev.py with python3.11+")
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -38,8 +41,6 @@ def run(*command: str | Path) -> None:
 
 def ensure_tools() -> None:
     """A virtual environment holding the tools that drive the matrix (nox with uv, ruff)."""
-    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py is what tells an older Python)
-        sys.exit(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}: run dev.py with python3.11+")
     sources = [ROOT / "pyproject.toml", ROOT / "constraints.txt"]
     if TOOLS_STAMP.exists() and all(source.stat().st_mtime <= TOOLS_STAMP.stat().st_mtime for source in sources):
         return

@@ -1,21 +1,43 @@
 """Checks that pytest-bdd does not make, each refusing in one line that names the fix: a scenario must have
-steps and a Then, each step must match exactly one step definition, every tag must be declared, and a feature
-file pytest-bdd cannot parse is named with its line."""
+steps and a Then, each step must match exactly one step definition, an outline's Examples must have a column for
+each of its ``<name>``s, every tag must be declared, scenario names are unique in their feature, a feature file
+holds at least one scenario, and a feature file pytest-bdd cannot parse is named with its line."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
+import re
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from pytest_bdd.exceptions import GherkinParseError
+from pytest_bdd.exceptions import GherkinParseError, NoScenariosFound
+from pytest_bdd.gherkin_parser import get_gherkin_document
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.steps import step_function_context_registry
 
 from support.step_lookup import step_fixturedefs
 
 _DEFINITIONS_SEEN = pytest.StashKey[dict[tuple[str, str], set[str]]]()
+
+
+def read_feature_files_without_byte_order_mark() -> None:
+    """pytest-bdd reads a feature file as "utf-8", which keeps the byte-order mark some editors write as its first
+    character, and Gherkin then refuses line 1 ("@tag" or "Feature:" looking correct); "utf-8-sig" is the same
+    codec without the mark."""
+    import pytest_bdd.parser
+
+    reads = pytest_bdd.parser.get_gherkin_document
+    if getattr(reads, "without_byte_order_mark", False):
+        return
+
+    def get_gherkin_document(abs_filename: str, encoding: str = "utf-8"):
+        return reads(abs_filename, "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
+
+    get_gherkin_document.without_byte_order_mark = True
+    pytest_bdd.parser.get_gherkin_document = get_gherkin_document
 
 
 def scenario_of(item: pytest.Item):
@@ -34,6 +56,24 @@ def shape_problem(scenario) -> str | None:
         return f"{where} has no steps: give it Given/When/Then steps, or tag it @wip"
     if not any(step.type == "then" for step in scenario.steps):
         return f"{where} has no Then step: add a Then that observes the outcome"
+    return None
+
+
+def examples_column_problem(scenario, item: pytest.Item) -> str | None:
+    """A step of an outline naming a ``<column>`` its Examples table lacks (pytest-bdd leaves it as written, and the
+    step then matches no definition: the fix is the table, not the steps)."""
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    if template is None or not template.templated:
+        return None
+    for step in scenario.steps:
+        for column in re.findall(r"<([^<>\s]+)>", step.name):
+            lacking = [table for table in template.examples if column not in table.example_params]
+            if lacking:
+                return (
+                    f"{scenario.feature.rel_filename}:{lacking[0].line_number}: the Examples table of scenario "
+                    f'outline "{template.name}" lacks the column <{column}> that step "{step.type.capitalize()} '
+                    f'{step.name}" (line {step.line_number}) uses: add the column to the table, or reword the step'
+                )
     return None
 
 
@@ -82,8 +122,96 @@ def undeclared_tag_problem(scenario, tags: list[str], config: pytest.Config) -> 
     )
 
 
+def duplicate_name_problem(item: pytest.Item) -> str | None:
+    """A scenario whose name another scenario of its feature also has: pytest-bdd keys a feature's scenarios by
+    name, so only the last of them is ever collected and the others silently never run."""
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    if template is None:
+        return None
+    filename = template.feature.filename
+    with contextlib.suppress(OSError):
+        lines = _scenario_lines(filename, Path(filename).stat().st_mtime_ns).get(template.name, [])
+        if len(lines) > 1:
+            return (
+                f"{template.feature.rel_filename}:{lines[0]} and line {lines[1]}: two scenarios are named "
+                f'"{template.name}", and only the last would run: give each scenario of a feature a name of its own'
+            )
+    return None
+
+
+class FeatureProblem(pytest.Item):
+    """Stands in for a feature file that gave no test, so that its refusal is reported while the run goes on."""
+
+    def runtest(self) -> None:
+        pass
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+def empty_feature_items(config: pytest.Config, items: list[pytest.Item]) -> list[pytest.Item]:
+    """A refused stand-in for each feature file of this project that pytest-bdd parsed and found no scenario in
+    (its ``scenarios()`` passes over such a file without a word)."""
+    from pytest_bdd.feature import features
+
+    from support.evidence import SETUP_PROBLEM
+
+    if not items:
+        return []
+    stand_ins = []
+    for filename, feature in sorted(features.items()):
+        path = Path(filename)
+        if feature.scenarios or not path.is_relative_to(config.rootpath):
+            continue
+        nodeid = path.relative_to(config.rootpath).as_posix()
+        stand_in = FeatureProblem.from_parent(items[0].session, name=nodeid, path=path, nodeid=nodeid)
+        stand_in.stash[SETUP_PROBLEM] = _no_scenario(feature)
+        stand_ins.append(stand_in)
+    return stand_ins
+
+
+def _no_scenario(feature) -> str:
+    return (
+        f'{feature.rel_filename}:{feature.line_number}: feature "{feature.name}" has no scenario, so none of it runs: '
+        "add a Scenario, or remove the file"
+    )
+
+
+def tag_location(scenario, tag: str) -> str:
+    """``file:line`` of the line that carries ``tag`` for ``scenario`` (its own, its rule's or its feature's tags)."""
+    try:
+        lines = Path(scenario.feature.filename).read_text(encoding="utf-8-sig").splitlines()
+    except OSError:
+        lines = []
+    for number in range(min(scenario.line_number, len(lines)), 0, -1):
+        if f"@{tag}" in lines[number - 1].split():
+            return f"{scenario.feature.rel_filename}:{number}"
+    return f"{scenario.feature.rel_filename}:{scenario.line_number}"
+
+
+@functools.cache
+def _scenario_lines(filename: str, modified: int) -> dict[str, list[int]]:
+    """Each scenario name of a feature file, with the lines of the scenarios that have it (in rules too)."""
+    lines = defaultdict(list)
+    children = list(get_gherkin_document(filename, "utf-8-sig").feature.children)
+    for child in children:
+        if child.rule:
+            children.extend(child.rule.children)
+        elif child.scenario:
+            lines[child.scenario.name].append(child.scenario.location.line)
+    return lines
+
+
 def feature_file_problem(error: BaseException, rootpath: Path) -> str | None:
     """A feature file pytest-bdd could not parse, as one line naming the file, the line and the fix."""
+    if isinstance(error, NoScenariosFound):  # scenarios() was given only files without scenarios
+        from pytest_bdd.feature import features
+
+        paths = error.args[0] if error.args and isinstance(error.args[0], list) else []
+        parsed = [features[path] for path in paths if path in features]
+        if parsed:
+            return _no_scenario(parsed[0])
+        return f"{', '.join(map(str, paths))}: no feature file with a scenario there: add one, or correct the path"
     if not isinstance(error, GherkinParseError):
         return None
     path = Path(error.filename)

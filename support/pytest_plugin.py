@@ -18,10 +18,12 @@ import threading
 from contextlib import ExitStack
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from support import guards, scratch, secrets, step_lookup
 from support.database.choice import choose, serve
 from support.database.harness import SpecDatabase, harness_engine, prepared_database
+from support.database.preflight import creation_problem, first_database
 from support.database.registry import CHOICES, own_database_in
 from support.database.server import ProviderUnavailable, ServerHandle
 from support.evidence import PASSED_OVER, SERVER, SETUP_PROBLEM, RunFacts, scenario_evidence
@@ -32,7 +34,11 @@ from support.sql_log import SqlLog
 from support.warnings_log import WarningsLog
 
 SERVER_LIFETIME = pytest.StashKey[ExitStack]()
+OWN_DATABASE = pytest.StashKey[SpecDatabase]()  # made once a run without workers is collected
+DATABASE_LIFETIME = pytest.StashKey[ExitStack]()  # that database's: dropped by the spec_database fixture's teardown
+SESSION_FIXTURE_PROBLEM = pytest.StashKey[tuple[str, str]]()  # the first session-scoped fixture that failed, and why
 SIGTERM_HANDLED = pytest.StashKey[bool]()
+guards.read_feature_files_without_byte_order_mark()
 HARNESS_MARKERS = (
     "sqlalchemy: (set by version tags) the SQLAlchemy versions a scenario describes",
     "spec_problem: (set by the harness) why a scenario cannot run",
@@ -113,19 +119,55 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     scratch.sweep_dead_owners(scratch.app_logs())  # web servers' logs of killed runs
     try:
         choice = choose(config.getoption("db"), config.getoption("db_url"), config.getoption("pg_bin"))
-        config.stash[SERVER] = lifetime.enter_context(serve(choice, passed_over))
+        server = config.stash[SERVER] = lifetime.enter_context(serve(choice, passed_over))
+        workers = _workers(config)
+        if workers and not config.option.collectonly:  # the controller of workers tries the database they will make
+            lifetime.enter_context(first_database(server, "main", workers, keep=False))
     except ProviderUnavailable as unavailable:
         lifetime.close()
         raise pytest.UsageError(f"database: {unavailable}") from None
     config.stash[PASSED_OVER] = tuple(passed_over)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The run's own database, made once the run is known to need it (some scenario, or a test asking for it, is not
+    refused): a server that cannot hold it is refused here, in one line, and not by every scenario.
+
+    What collection built (modules, step definitions, items) lives as long as the run: the garbage collector stops
+    walking it again at each full collection (a third of the time a run spent collecting garbage)."""
+    gc.collect()
+    gc.freeze()
+    config = session.config
+    if getattr(config, "workerinput", None) is not None or config.option.collectonly or SERVER not in config.stash:
+        return
+    if not any(_needs_database(item) for item in session.items):
+        return
+    lifetime = config.stash[DATABASE_LIFETIME] = ExitStack()  # closed with the session's fixtures, as before
+    try:
+        config.stash[OWN_DATABASE] = lifetime.enter_context(first_database(config.stash[SERVER], "main", 1, True))
+    except ProviderUnavailable as unavailable:
+        raise pytest.UsageError(f"database: {unavailable}") from None
+
+
+def _needs_database(item: pytest.Item) -> bool:
+    if SETUP_PROBLEM in item.stash or item.get_closest_marker("skip"):
+        return False
+    return guards.scenario_of(item) is not None or "spec_database" in getattr(item, "fixturenames", ())
+
+
+def _workers(config: pytest.Config) -> int:
+    """How many pytest-xdist workers the run starts (0: none, the scenarios run in this process)."""
+    if config.getoption("dist", "no") == "no":
+        return 0
+    return getattr(config.option, "numprocesses", None) or len(config.getoption("tx", None) or ()) or 1
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config in _configs:
         _configs.remove(config)
-    lifetime = config.stash.get(SERVER_LIFETIME, None)
-    if lifetime is not None:
-        lifetime.close()
+    for lifetime in (config.stash.get(DATABASE_LIFETIME, None), config.stash.get(SERVER_LIFETIME, None)):
+        if lifetime is not None:  # the database (unless its fixture dropped it already), then the server
+            lifetime.close()
     if config.stash.get(SIGTERM_HANDLED, False) and signal.getsignal(signal.SIGTERM) is _interrupt_on_sigterm:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -150,13 +192,6 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     terminalreporter.write_line("; ".join(RunFacts.of(config).lines()))
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """What collection built (modules, step definitions, items) lives as long as the run: the garbage collector
-    stops walking it again at each full collection (a third of the time a run spent collecting garbage)."""
-    gc.collect()
-    gc.freeze()
-
-
 # --- tags and guards ---------------------------------------------------------------------------
 
 
@@ -169,8 +204,8 @@ def pytest_bdd_apply_tag(tag: str, function):
     try:
         specifier = str(versions.parse_tag(tag))
     except ValueError as invalid:
-        specifier = None  # the scenario fails at setup with this one line
-        pytest.mark.spec_problem(str(invalid))(function)
+        specifier = None  # the scenario fails at setup with this one line, led by the tag's file:line
+        pytest.mark.spec_problem(str(invalid), tag)(function)
     pytest.mark.sqlalchemy(specifier)(function)
     return True
 
@@ -182,11 +217,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         tag_problem = item.get_closest_marker("spec_problem")
         problem = (
-            (tag_problem and tag_problem.args[0])
+            (tag_problem and f"{guards.tag_location(scenario, tag_problem.args[1])}: {tag_problem.args[0]}")
             or guards.undeclared_tag_problem(
                 scenario, [marker.args[0] for marker in item.iter_markers("spec_undeclared_tag")], config
             )
+            or guards.duplicate_name_problem(item)
             or guards.shape_problem(scenario)
+            or guards.examples_column_problem(scenario, item)
             or guards.step_definition_problem(scenario, item)
         )
         if problem:
@@ -198,6 +235,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             specifier = versions.parse_tag(versions.TAG_PREFIX + marker.args[0])
             if not versions.applies(specifier):
                 item.add_marker(pytest.mark.skip(reason=versions.not_applicable_reason(specifier)))
+    items.extend(guards.empty_feature_items(config, items))
 
 
 def pytest_exception_interact(node, call, report) -> None:
@@ -238,10 +276,32 @@ class MaskedRepr:
         return self.text
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     problem = item.stash.get(SETUP_PROBLEM, None)
     if problem:
         pytest.fail(problem, pytrace=False)
+    failed = item.config.stash.get(SESSION_FIXTURE_PROBLEM, None)
+    if failed and (guards.scenario_of(item) is not None or failed[0] in getattr(item, "fixturenames", ())):
+        pytest.skip(f"not run: the session fixture {failed[0]} failed (the error above)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """A session-scoped fixture that fails (the suite's database, its observer) fails the test that first asked for
+    it, in one line; every later scenario (steps ask for fixtures as they run) is reported as not run."""
+    try:
+        return (yield)
+    except Exception as error:
+        if fixturedef.scope != "session" or isinstance(error, pytest.fail.Exception | pytest.skip.Exception):
+            raise
+        server = request.config.stash.get(SERVER, None)
+        if isinstance(error, DBAPIError) and server is not None:
+            problem = creation_problem(error, server)
+        else:
+            problem = " ".join(f"{type(error).__name__}: {error}".split())
+        request.config.stash[SESSION_FIXTURE_PROBLEM] = (fixturedef.argname, problem)
+    pytest.fail(f"the session fixture {fixturedef.argname} failed: {problem}", pytrace=False)  # outside: no context
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
@@ -275,10 +335,15 @@ def spec_server(pytestconfig: pytest.Config) -> ServerHandle:
 
 
 @pytest.fixture(scope="session")
-def spec_database(spec_server: ServerHandle):
+def spec_database(pytestconfig: pytest.Config, spec_server: ServerHandle):
     """The suite's own database in the chosen server, with the schema, for the whole run."""
     from support.database.own_database import as_async_url
 
+    made_after_collection = pytestconfig.stash.get(OWN_DATABASE, None)
+    if made_after_collection is not None:
+        yield made_after_collection
+        pytestconfig.stash[DATABASE_LIFETIME].close()  # dropped as the session's fixtures end, before the summary
+        return
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     with own_database_in(spec_server, worker) as url, prepared_database(url, as_async_url(url)) as database:
         yield database

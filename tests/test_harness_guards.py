@@ -9,6 +9,13 @@ from packaging.version import Version
 from support import versions
 from tests.helpers.samples import DIVISION_STEPS
 
+FEATURE = """\
+Feature: division
+  Scenario: halving
+    Given a number
+    When it is divided by 2
+    Then there is a result
+"""
 STEPS = (
     DIVISION_STEPS
     + """
@@ -143,7 +150,9 @@ def test_a_malformed_version_tag_fails_its_scenario_in_one_line(run_spec):
             Then there is a result
     """)
     malformed.assert_outcomes(errors=1)
-    malformed.stdout.fnmatch_lines(["version tag @sqlalchemy:soon is not valid: write @sqlalchemy:<specifier>*"])
+    malformed.stdout.fnmatch_lines(
+        ["*spec.feature:2: version tag @sqlalchemy:soon is not valid: write @sqlalchemy:<specifier>*"]
+    )
 
 
 def test_an_undeclared_tag_fails_its_scenario_in_one_line(run_spec):
@@ -160,6 +169,90 @@ def test_an_undeclared_tag_fails_its_scenario_in_one_line(run_spec):
         ['scenario "unknown tag" (*spec.feature:3) has the undeclared tag @undeclared: declare it in the pytest '
          "markers of tox.ini, or remove it"]
     )  # fmt: skip
+
+
+def test_a_scenario_name_used_twice_in_a_feature_is_refused_naming_both_lines(run_spec):
+    twice = run_spec("""
+        Feature: names
+          Scenario: halving
+            Given a number
+            When it is divided by 2
+            Then there is a result
+
+          Rule: a rule does not make a name its own
+            Scenario: halving
+              Given a number
+              When it is divided by 0
+              Then the division is refused
+    """)
+    twice.assert_outcomes(errors=1)
+    twice.stdout.fnmatch_lines(
+        ['*spec.feature:2 and line 8: two scenarios are named "halving", and only the last would run: give each '
+         "scenario of a feature a name of its own"]
+    )  # fmt: skip
+
+
+def test_a_feature_file_without_scenarios_is_refused_and_the_others_run(run_spec, pytester: pytest.Pytester):
+    pytester.makefile(".feature", empty="Feature: nothing yet\n  Prose, and no scenario.\n")
+    steps = STEPS.replace('scenarios("spec.feature")', 'scenarios("spec.feature", "empty.feature")')
+    result = run_spec(FEATURE, steps)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ['*empty.feature:1: feature "nothing yet" has no scenario, so none of it runs: add a Scenario, or remove '
+         "the file"]
+    )  # fmt: skip
+
+
+def test_an_examples_table_lacking_a_column_is_named_not_the_step(run_spec):
+    result = run_spec("""
+        Feature: outlines
+          Scenario Outline: halving
+            Given a number
+            When it is divided by <divisor>
+            Then there is a result
+
+            Examples:
+              | dividend |
+              | 4        |
+    """)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ['*spec.feature:7: the Examples table of scenario outline "halving" lacks the column <divisor> that step '
+         '"When it is divided by <divisor>" (line 4) uses: add the column to the table, or reword the step']
+    )  # fmt: skip
+    assert "has no step definition" not in result.stdout.str()
+
+
+def test_a_feature_file_starting_with_a_byte_order_mark_is_read(run_spec, pytester: pytest.Pytester):
+    (pytester.path / "marked.feature").write_bytes("\ufeff@area\n".encode() + FEATURE.encode())
+    steps = STEPS.replace('scenarios("spec.feature")', 'scenarios("spec.feature", "marked.feature")')
+    result = run_spec(FEATURE.replace("halving", "plain"), steps)
+    result.assert_outcomes(passed=2)
+
+
+def test_a_failed_session_fixture_is_reported_once_and_the_rest_not_run(run_spec):
+    steps = (
+        STEPS.replace('@given("a number")\ndef _():', '@given("a number")\ndef _(broken_resource):')
+        + """
+
+@pytest.fixture(scope="session")
+def broken_resource():
+    raise RuntimeError("the resource is broken")
+"""
+    ).replace("from pytest_bdd import", "import pytest\nfrom pytest_bdd import")
+    scenario = "  Scenario: {}\n    Given a number\n    When it is divided by 2\n    Then there is a result\n"
+    feature = "Feature: division\n" + "".join(scenario.format(name) for name in ("one", "two", "three"))
+    result = run_spec(feature, steps, "-rs")
+    result.assert_outcomes(failed=1, skipped=2)  # the step asked for it: the failure is its scenario's
+    output = result.stdout.str()
+    assert output.count("the resource is broken") == 1, output
+    assert "Traceback" not in output
+    result.stdout.fnmatch_lines(
+        [
+            "the session fixture broken_resource failed: RuntimeError: the resource is broken",
+            "SKIPPED [[]2[]] *not run: the session fixture broken_resource failed (the error above)",
+        ]
+    )
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,8 @@ def own_database(admin_url: URL, worker: str = "main", pending: Path | None = No
             except Exception:
                 if not _exists(admin, name):  # the creation failed: nothing to drop, and its error is the news
                     _created_here.discard(name)
+                    if pending:  # nor anything for a later sweep to look for
+                        (pending / name).unlink(missing_ok=True)
                 raise
             yield admin_url.set(drivername=SYNC_DRIVER, database=name)
         finally:

@@ -138,6 +138,11 @@ def _refusal(url: URL, error: Exception, timeout: float) -> str:
         return f"role {role!r} may not connect to database {url.database!r} at {at}: grant it CONNECT, or name another"
     if "pg_hba.conf" in lowered or "not permitted to log in" in lowered:
         return f"the server at {at} refused role {role!r} ({message}): allow it there, or use another role"
+    if "does not support ssl" in lowered:  # libpq: "server does not support SSL, but SSL was required"
+        return (
+            f"the server at {at} does not accept SSL, but the URL asks for it (sslmode={url.query.get('sslmode')}): "
+            "drop sslmode from the URL, or enable SSL on the server"
+        )
     if "fatal:" in lowered:  # PostgreSQL's own refusal, of a kind not named above
         return f"the server at {at} refused the connection ({message}): fix the URL or the server"
     return f"{at} did not answer as a PostgreSQL server ({message}): check that the URL names a PostgreSQL server"

@@ -89,6 +89,8 @@ class ResultsWriter:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if session.exitstatus == pytest.ExitCode.USAGE_ERROR:  # refused after collection: no scenario ran
+            return
         scenarios = [result for result in self.results.values() if result.feature or result.error is not None]
         Results(RunFacts.of(session.config, self.started), scenarios).write(self.path)
 

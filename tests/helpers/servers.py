@@ -74,3 +74,20 @@ def _until_passwords_are_asked(admin_url: URL, seconds: float = 5) -> None:
             if "password" in str(refused.orig) or time.monotonic() > deadline:
                 return
         time.sleep(0.05)
+
+
+@contextmanager
+def server_with_few_connections(max_connections: int) -> Iterator[URL]:
+    """A private PostgreSQL (the embedded provider's) started with this ``max_connections``; yields the
+    superuser's URL. The launcher's settings are changed only while that server starts."""
+    from support.database.embedded import launcher
+    from support.database.embedded.provider import serve_embedded
+
+    usual = launcher.SERVER_SETTINGS["max_connections"]
+    launcher.SERVER_SETTINGS["max_connections"] = str(max_connections)
+    try:
+        with serve_embedded() as server:
+            launcher.SERVER_SETTINGS["max_connections"] = usual
+            yield server.admin_url
+    finally:
+        launcher.SERVER_SETTINGS["max_connections"] = usual

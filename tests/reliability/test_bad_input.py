@@ -36,12 +36,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from tests.helpers import child_runs, leftovers, service
-from tests.helpers.from_support import PINNED_IMAGE
+from tests.helpers.from_support import PINNED_IMAGE, PRODUCT_DIR
 from tests.helpers.samples import BAD_FEATURES, sample_project
-from tests.helpers.servers import connected, password_checking_server, throwaway_role
+from tests.helpers.servers import connected, password_checking_server, server_with_few_connections, throwaway_role
 from tests.helpers.stand_ins import silent_server, stand_in_engine
 
 pytestmark = [pytest.mark.reliability, child_runs.TAKES_TURNS]
@@ -108,22 +108,33 @@ def wrong_password(attempt: Attempt) -> Iterator[None]:
         attempt.arguments = ["--db=url", f"--db-url={wrong.render_as_string(hide_password=False)}"]
         attempt.facts.update(role=role, where=f"{admin_url.query['host']}:5432")
         attempt.secrets.append("Wrong-password-secret")
-
-        def spec_databases() -> set[str]:
-            with connected(admin_url) as connection:
-                return set(connection.execute(text("SELECT datname FROM pg_database")).scalars())
-
-        attempt.databases = spec_databases
+        attempt.databases = databases_of(admin_url)
         yield
 
 
-@contextmanager
-def role_without_createdb(attempt: Attempt) -> Iterator[None]:
-    with throwaway_role(SERVICE_PSYCOPG2, "LOGIN NOCREATEDB") as role:
-        attempt.arguments = ["--db=url", f"--db-url=postgresql://{role}@127.0.0.1:5432/postgres"]
-        attempt.facts["role"] = role
-        attempt.databases = lambda: service.databases_owned_by(role)
-        yield
+def databases_of(admin_url: URL) -> Callable[[], set[str]]:
+    """What lists the databases of a private server (every one of them a run could have made)."""
+
+    def databases() -> set[str]:
+        with connected(admin_url) as connection:
+            return set(connection.execute(text("SELECT datname FROM pg_database")).scalars())
+
+    return databases
+
+
+def service_role_with(attributes: str) -> Callable[[Attempt], contextmanager]:
+    """A maker: a role of the test's own on the service, with these attributes, runs the suite."""
+
+    @contextmanager
+    def make(attempt: Attempt) -> Iterator[None]:
+        with throwaway_role(SERVICE_PSYCOPG2, attributes) as role:
+            _service_role_run(attempt, role)
+            yield
+
+    return make
+
+
+role_without_createdb = service_role_with("LOGIN NOCREATEDB")
 
 
 @contextmanager
@@ -219,7 +230,70 @@ def data_root_too_deep_for_a_socket(attempt: Attempt) -> Iterator[None]:
         shutil.rmtree(base)
 
 
+@contextmanager
+def data_root_too_small_for_the_database(attempt: Attempt) -> Iterator[None]:
+    """A 61 MiB tmpfs as the data root: room for the cached cluster and a run's copy of it, not for CREATE
+    DATABASE. A first run builds the cache (kept on purpose), the checked run then finds it."""
+    with full_disk(attempt):  # the 2 MiB tmpfs, grown
+        subprocess.run(["mount", "-o", "remount,size=61m", str(attempt.data_root)], check=True)
+        child_runs.run(*attempt.arguments, env=attempt.env, cwd=attempt.project, timeout=120)
+        yield
+
+
+def _service_role_run(attempt: Attempt, role: str) -> None:
+    attempt.arguments = ["--db=url", f"--db-url=postgresql://{role}@127.0.0.1:5432/postgres"]
+    attempt.facts["role"] = role
+    attempt.databases = lambda: service.databases_owned_by(role)
+
+
+@contextmanager
+def read_only_role(attempt: Attempt, workers: int = 0) -> Iterator[None]:
+    """A role whose transactions are read-only, as on a standby: CREATE DATABASE is refused."""
+    with throwaway_role(SERVICE_PSYCOPG2, "LOGIN CREATEDB") as role, connected(SERVICE_PSYCOPG2) as connection:
+        connection.exec_driver_sql(f'ALTER ROLE "{role}" SET default_transaction_read_only = on')
+        _service_role_run(attempt, role)
+        attempt.arguments += ["-n", str(workers)] if workers else []
+        yield
+
+
+@contextmanager
+def server_with_few_connection_slots(attempt: Attempt) -> Iterator[None]:
+    with server_with_few_connections(6) as admin_url:
+        attempt.arguments = ["--db=url", f"--db-url={admin_url.render_as_string(hide_password=False)}"]
+        attempt.facts["who"] = admin_url.username
+        attempt.databases = databases_of(admin_url)
+        yield
+
+
+@contextmanager
+def sslmode_without_ssl(attempt: Attempt) -> Iterator[None]:
+    with connected(SERVICE_PSYCOPG2) as connection:
+        if connection.exec_driver_sql("SHOW ssl").scalar() == "on":
+            pytest.skip("the service accepts SSL")
+    attempt.arguments = ["--db=url", "--db-url=postgresql://postgres@127.0.0.1:5432/postgres?sslmode=require"]
+    yield
+
+
+@contextmanager
+def empty_feature_beside_another(attempt: Attempt) -> Iterator[None]:
+    shutil.copy(BAD_FEATURES / "no_scenario.feature", attempt.project / "empty.feature")
+    steps = attempt.project / "test_spec.py"
+    both = 'scenarios("spec.feature", "empty.feature")'
+    steps.write_text(steps.read_text().replace('scenarios("spec.feature")', both))
+    yield
+
+
 # --- the table: (id, how the input is made, the one line expected) -------------------------------------------
+
+NO_SCENARIO_LINE = (
+    r'\S*FILE\.feature:1: feature "nothing yet" has no scenario, so none of it runs: add a Scenario, or remove the file'
+)
+READ_ONLY = (
+    r"ERROR: database: the url PostgreSQL [\d.]+ at 127\.0\.0\.1:5432 as {role} runs every transaction read-only "
+    r"\(cannot execute CREATE DATABASE in a read-only transaction\): the suite must create a database; use a primary "
+    r"server and a role whose default_transaction_read_only is off \(ALTER ROLE {role} RESET "
+    r"default_transaction_read_only\)"
+)
 
 BAD_INPUTS = [
     ("unreachable-url", unreachable_url,
@@ -264,9 +338,39 @@ BAD_INPUTS = [
     ("data-root-too-deep-for-a-socket", data_root_too_deep_for_a_socket,
      r"ERROR: database: the server's socket path {root}/run-\d+-[0-9a-f]{{6}}/socket/\.s\.PGSQL\.5432 would exceed "
      r"107 bytes: set SPEC_PG_DATA_ROOT to a shorter directory"),
+    # input the start-up checks used to let through, to fail every scenario or none (issue 19, items 4 to 6)
+    ("read-only-role", read_only_role, READ_ONLY),
+    ("read-only-role-with-workers", lambda attempt: read_only_role(attempt, workers=2), READ_ONLY),
+    ("role-with-one-connection", service_role_with("LOGIN CREATEDB CONNECTION LIMIT 1"),
+     r"ERROR: database: role '{role}' at 127\.0\.0\.1:5432 may open 1 more connection\(s\), the run holds up to 12 "
+     r"at once: raise its CONNECTION LIMIT, or end its other sessions"),
+    ("server-with-few-connection-slots", server_with_few_connection_slots,
+     r"ERROR: database: the url PostgreSQL [\d.]+ at \S+ as {who} has [0-6] free connection slot\(s\), the run holds "
+     r"up to 12 at once: raise max_connections, or end other sessions"),
+    ("data-root-too-small-for-the-database", data_root_too_small_for_the_database,
+     r"ERROR: database: the embedded PostgreSQL [\d.]+ has no room for the suite's database \(.*No space left on "
+     r"device\): free space under {root}, or set SPEC_PG_DATA_ROOT to a directory with room"),
+    ("sslmode-require-without-ssl", sslmode_without_ssl,
+     r"ERROR: database: the server at 127\.0\.0\.1:5432 does not accept SSL, but the URL asks for it "
+     r"\(sslmode=require\): drop sslmode from the URL, or enable SSL on the server"),
+    ("scenario-name-used-twice", feature_file("duplicate_name"),
+     r'\S*spec\.feature:2 and line 7: two scenarios are named "halving", and only the last would run: give each '
+     r"scenario of a feature a name of its own"),
+    ("malformed-version-tag", feature_file("bad_version_tag"),
+     r"\S*spec\.feature:2: version tag @sqlalchemy:>=banana is not valid: write @sqlalchemy:<specifier>, "
+     r"e\.g\. @sqlalchemy:>=2\.0 or @sqlalchemy:>=1\.4,<2\.0"),
+    ("examples-lacking-a-column", feature_file("examples_lacking_a_column"),
+     r'\S*spec\.feature:7: the Examples table of scenario outline "halving" lacks the column <divisor> that step '
+     r'"When it is divided by <divisor>" \(line 4\) uses: add the column to the table, or reword the step'),
+    ("feature-without-scenarios", feature_file("no_scenario"), NO_SCENARIO_LINE.replace("FILE", "spec")),
+    ("feature-without-scenarios-beside-another", empty_feature_beside_another,
+     NO_SCENARIO_LINE.replace("FILE", "empty")),
 ]  # fmt: skip
 ON_THE_SERVICE = {"role-without-createdb", "malformed-feature-file", "undefined-step", "ambiguous-step"}
 ON_THE_SERVICE |= {"scenario-without-steps", "unknown-tag"}  # the Gherkin rows run on the service, as a role of ours
+ON_THE_SERVICE |= {"read-only-role", "read-only-role-with-workers", "role-with-one-connection"}
+ON_THE_SERVICE |= {"sslmode-require-without-ssl", "scenario-name-used-twice", "malformed-version-tag"}
+ON_THE_SERVICE |= {"examples-lacking-a-column", "feature-without-scenarios", "feature-without-scenarios-beside-another"}
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------
@@ -331,10 +435,16 @@ def what_is_written(attempt: Attempt) -> dict[str, frozenset]:
     }
 
 
+SKELETON = {"cache", "binaries", "pending-databases"}  # an empty pending-databases/: the url provider's bookkeeping
+
+
 def _skeleton(path: str) -> bool:
-    """Our directory under the data root, its cache/ and binaries/ folders and build locks: no data."""
-    return path in {"sqlalchemy-session-spec", "sqlalchemy-session-spec/cache", "sqlalchemy-session-spec/binaries"} or (
-        path.startswith("sqlalchemy-session-spec/cache/") and path.endswith(".lock")
+    """Our directory under the data root, its cache/, binaries/ and pending-databases/ folders and build locks: no
+    data."""
+    return (
+        path == PRODUCT_DIR
+        or path.removeprefix(f"{PRODUCT_DIR}/") in SKELETON
+        or (path.startswith(f"{PRODUCT_DIR}/cache/") and path.endswith(".lock"))
     )
 
 
@@ -375,3 +485,15 @@ def test_bad_input_is_refused_in_one_line_naming_the_fix_and_writes_nothing(
     for secret in attempt.secrets:
         assert secret not in output
     assert after == before
+
+
+@needs_service
+def test_a_run_refused_after_collection_keeps_the_last_results(attempt: Attempt):
+    results = attempt.project / "results.json"
+    results.write_text("the last run's results\n")
+    with read_only_role(attempt):
+        completed = child_runs.run(
+            *attempt.arguments, f"--spec-results={results}", env=attempt.env, cwd=attempt.project
+        )
+    assert completed.returncode == 4, completed.stdout
+    assert results.read_text() == "the last run's results\n"

@@ -1,0 +1,2 @@
+Feature: nothing yet
+  Prose, and no scenario.
