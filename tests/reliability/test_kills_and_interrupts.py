@@ -37,7 +37,7 @@ CASES = [(death, phase) for death in SIGNALS for phase in PHASES] + [(signal.SIG
 CASE_IDS = [
     f"{death.name}-{phase.replace(' ', '-')}" + ("-again" if n >= 9 else "") for n, (death, phase) in enumerate(CASES)
 ]
-ATTEMPTS = 3  # a signal that missed its phase (timing on a busy machine) is sent again in a new run
+ATTEMPTS = 5  # a signal that missed its phase (timing on a busy machine) is sent again in a new run, sooner
 GRACE = 2.0  # seconds a killed run's processes may take to end
 GRACEFUL_EXIT = 60.0  # seconds an interrupted run may take to tear down
 
