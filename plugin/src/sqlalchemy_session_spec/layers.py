@@ -51,7 +51,6 @@ class _LayerBase:
         self.restarter = None  # SQLAlchemy 1.4's recipe
         self.shared = False  # a module's or session's layer, under every test's own
         self.loop = None  # an async layer's event loop
-        self._parent_sessions_idle: list = []
 
     def _record(self, session, transaction) -> None:
         if session not in self.sessions:
@@ -64,9 +63,9 @@ class _LayerBase:
     def untrack(self, maker) -> None:
         event.remove(maker, "after_transaction_create", self._record)
 
-    def _note_parent_sessions(self) -> None:
-        if self.parent is not None:
-            self._parent_sessions_idle = [s for s in self.parent.sessions if not s.in_transaction()]
+    def parent_sessions_in_transaction(self) -> list:
+        """Sessions of the shared layer with a transaction open (a SAVEPOINT under this layer's, once it begins)."""
+        return [session for session in self.parent.sessions if session.in_transaction()] if self.parent else []
 
 
 class Layer(_LayerBase):
@@ -88,9 +87,11 @@ class Layer(_LayerBase):
 
     @contextmanager
     def active(self):
+        for session in self.parent_sessions_in_transaction():
+            session.commit()  # its SAVEPOINT ends before this layer's begins; what it wrote stays shared
+        self.transaction = self.transaction or self.connection.begin_nested()
         if not HAS_JOIN_MODES:
             self.restarter = SavepointRestarter(self.connection)
-        self._note_parent_sessions()
         ACTIVE.append(self)
         try:
             yield self
@@ -98,9 +99,9 @@ class Layer(_LayerBase):
             ACTIVE.remove(self)
             for session in self.sessions:
                 session.close()
+            for session in self.parent_sessions_in_transaction():
+                session.rollback()  # what the test began through a shared session ends with the test
             for session in self.parent.sessions if self.parent else ():
-                if session in self._parent_sessions_idle and session.in_transaction():
-                    session.rollback()  # what the test began through a shared session ends with the test
                 session.expire_all()
             if self.transaction.is_active:
                 self.transaction.rollback()
@@ -117,9 +118,9 @@ def engine_layer(engine, session_class: type = Session):
 
 @contextmanager
 def savepoint_layer(parent: Layer):
-    """A layer inside ``parent``: a SAVEPOINT on its connection, rolled back to at the end."""
+    """A layer inside ``parent``: a SAVEPOINT on its connection (begun on activation), rolled back to at the end."""
     connection = parent.connection
-    with Layer(connection, connection.begin_nested(), parent.session_class, parent).active() as layer:
+    with Layer(connection, None, parent.session_class, parent).active() as layer:
         yield layer
 
 
@@ -157,9 +158,11 @@ class AsyncLayer(_LayerBase):
 
     @asynccontextmanager
     async def active(self):
+        for session in self.parent_sessions_in_transaction():
+            await self._call(session, "commit")
+        self.transaction = self.transaction or await self.connection.begin_nested()
         if not HAS_JOIN_MODES:
             self.restarter = await self.connection.run_sync(SavepointRestarter)
-        self._note_parent_sessions()
         ACTIVE.append(self)
         try:
             yield self
@@ -167,9 +170,9 @@ class AsyncLayer(_LayerBase):
             ACTIVE.remove(self)
             for session in self.sessions:
                 await self._call(session, "close")
+            for session in self.parent_sessions_in_transaction():
+                await self._call(session, "rollback")
             for session in self.parent.sessions if self.parent else ():
-                if session in self._parent_sessions_idle and session.in_transaction():
-                    await self._call(session, "rollback")
                 session.expire_all()
             if self.transaction.is_active:
                 await self.transaction.rollback()
@@ -194,7 +197,7 @@ async def async_engine_layer(async_engine, session_class: type | None = None):
 @asynccontextmanager
 async def async_savepoint_layer(parent: AsyncLayer):
     connection = parent.connection
-    layer = AsyncLayer(connection, await connection.begin_nested(), parent.session_class, parent)
+    layer = AsyncLayer(connection, None, parent.session_class, parent)
     layer.loop = parent.loop
     async with layer.active():
         yield layer
