@@ -89,7 +89,9 @@ def test_the_async_shared_layer_under_a_module_loop(project):
 
 
 def test_an_async_shared_layer_on_another_loop_is_refused_in_one_line(project):
-    tests = ASYNC_TESTS.replace('pytestmark = pytest.mark.asyncio(loop_scope="module")', "pytestmark = pytest.mark.asyncio")
+    tests = ASYNC_TESTS.replace(
+        'pytestmark = pytest.mark.asyncio(loop_scope="module")', "pytestmark = pytest.mark.asyncio"
+    )
     result = project.run(tests, "-p", "no:anyio")
     result.assert_outcomes(errors=2)
     assert_one_line(

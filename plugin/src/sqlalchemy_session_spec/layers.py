@@ -111,9 +111,8 @@ class Layer(_LayerBase):
 def engine_layer(engine, session_class: type = Session):
     """A layer on a new connection of ``engine``: its outer transaction, rolled back at the end."""
     make_savepoints_work(engine)
-    with engine.connect() as connection:
-        with Layer(connection, connection.begin(), session_class).active() as layer:
-            yield layer
+    with engine.connect() as connection, Layer(connection, connection.begin(), session_class).active() as layer:
+        yield layer
 
 
 @contextmanager
