@@ -9,6 +9,7 @@ overrides serve to a request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from contextlib import asynccontextmanager, contextmanager
 
 from sqlalchemy import event
@@ -53,7 +54,7 @@ class _LayerBase:
         self.loop = None  # an async layer's event loop
 
     def _record(self, session, transaction) -> None:
-        if session not in self.sessions:
+        if self in ACTIVE and session not in self.sessions:
             self.sessions.append(session)
 
     def track(self, maker) -> None:
@@ -61,7 +62,8 @@ class _LayerBase:
         event.listen(maker, "after_transaction_create", self._record)
 
     def untrack(self, maker) -> None:
-        event.remove(maker, "after_transaction_create", self._record)
+        with contextlib.suppress(KeyError):  # SQLAlchemy 1.4 may not find a bound method's registration
+            event.remove(maker, "after_transaction_create", self._record)
 
     def _begin(self, connection) -> None:
         """Begin the layer on the sync connection: the outer transaction, or a SAVEPOINT inside the parent's."""
@@ -75,6 +77,8 @@ class _LayerBase:
     def _end(self, connection) -> None:
         """Close the layer's sessions, end what the test began through the parent's, roll back."""
         ACTIVE.remove(self)
+        if self.restarter is not None:
+            self.restarter.stopped = True
         for session in self.sessions:
             session.close()
         for session in self.parent_sessions_in_transaction():
