@@ -1,0 +1,41 @@
+import os
+
+import pytest
+from notes.app import create_app
+from notes.db import Base, Note, User, db_session
+from sqlalchemy import create_engine
+
+
+@pytest.fixture(scope="session")
+def engine():
+    engine = create_engine(os.environ["SAMPLE_DATABASE_URL"])
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(engine):
+    return create_app(engine)
+
+
+@pytest.fixture(autouse=True)
+def isolated_db_session(rollback_factories):
+    """The app's own scoped_session on the test's connection, for every test; removed when the test ends."""
+    rollback_factories(db_session)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def token(rollback_shared_session):
+    """A user, a login token and a note, made once per module; every test of the module starts from them."""
+    user = User(name="ada", token="ada-secret")
+    rollback_shared_session.add(user)
+    rollback_shared_session.flush()
+    rollback_shared_session.add(Note(user_id=user.id, text="first"))
+    rollback_shared_session.commit()
+    return {"Authorization": "Bearer ada-secret"}
