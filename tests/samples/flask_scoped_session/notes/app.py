@@ -1,11 +1,14 @@
 from flask import Flask, abort, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
-from notes.db import Note, User, db_session
+from notes.db import Base, Note, User, db_session
 
 
-def create_app(engine):
+def create_app(config):
     app = Flask(__name__)
+    app.config.update(config)
+    engine = app.extensions["engine"] = create_engine(app.config["DATABASE_URL"])
+    Base.metadata.create_all(engine)
     db_session.configure(bind=engine)
 
     @app.teardown_appcontext

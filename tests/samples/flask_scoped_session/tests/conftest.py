@@ -2,21 +2,19 @@ import os
 
 import pytest
 from notes.app import create_app
-from notes.db import Base, Note, User, db_session
-from sqlalchemy import create_engine
+from notes.db import Note, User, db_session
 
 
 @pytest.fixture(scope="session")
-def engine():
-    engine = create_engine(os.environ["SAMPLE_DATABASE_URL"])
-    Base.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def app():
+    return create_app({"DATABASE_URL": os.environ["SAMPLE_DATABASE_URL"]})
 
 
 @pytest.fixture(scope="session")
-def app(engine):
-    return create_app(engine)
+def engine(app):
+    """The app's own engine: the plugin's connections come from it."""
+    yield app.extensions["engine"]
+    app.extensions["engine"].dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -11,19 +11,24 @@ from sqlmodel import SQLModel, create_engine
 @pytest.fixture(scope="session")
 def engine():
     url = os.environ["SAMPLE_DATABASE_URL"]
-    # SQLite: the app's threads share the test's connection
-    engine = create_engine(url, connect_args={"check_same_thread": False} if url.startswith("sqlite") else {})
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(url, connect_args={"check_same_thread": False} if sqlite else {})  # TestClient's threads
     SQLModel.metadata.create_all(engine)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def client(engine):
-    """One app and client per module; every request's session is the running test's (or the seed's) rollback layer."""
+def app(engine):
+    """One app per module whose get_session gives the running test's (or the seed's) rollback layer."""
     app = create_app(engine)
-    with rollback_overrides(app, sessions=[get_session]), TestClient(app) as client:
-        yield client
+    with rollback_overrides(app, sessions=[get_session]):
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return TestClient(app)
 
 
 @pytest.fixture(scope="module")
