@@ -15,6 +15,7 @@ nox.options.sessions = ["spec"]
 
 SQLALCHEMY_LINES = ["1.4", "2.0", "2.1"]  # oldest first; the last one is the default line
 CONSTRAINTS = "constraints.txt"
+PLUGIN = "plugin"  # the take-home distribution, pytest-sqlalchemy-session-spec: the spec runs its functions
 RESULTS = "results"  # one JSON document per line: results/sqlalchemy-<line>.json
 SITE = "site"  # the living documentation rendered from RESULTS
 RELIABILITY = "tests/reliability"  # slow: each test runs the suite itself, many times
@@ -22,7 +23,7 @@ RELIABILITY_WORKERS = "3"  # its tests mostly wait for their child runs; those t
 
 
 def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
-    session.install("-c", CONSTRAINTS, "-e", ".[dev]", sqlalchemy_requirement)
+    session.install("-c", CONSTRAINTS, "-e", ".[dev]", "-e", f"./{PLUGIN}", sqlalchemy_requirement)
 
 
 @nox.session

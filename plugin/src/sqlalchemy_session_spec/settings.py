@@ -1,0 +1,80 @@
+"""The ini options, and the project's fixtures and classes they name, each refused in one line when wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqlalchemy_session_spec.sqlite import SavepointUnsupported, make_savepoints_work
+from sqlalchemy_session_spec.session_classes import (
+    BadSessionClass,
+    check_async_session_class,
+    check_session_class,
+    import_dotted,
+)
+
+OPTIONS = {
+    "rollback_engine_fixture": ("the project's fixture returning a sync Engine", "engine"),
+    "rollback_async_engine_fixture": ("the project's fixture returning an AsyncEngine", "async_engine"),
+    "rollback_session_class": ("dotted path of the Session class, e.g. sqlmodel.Session", "sqlalchemy.orm.Session"),
+    "rollback_async_session_class": (
+        "dotted path of the AsyncSession class, e.g. sqlmodel.ext.asyncio.session.AsyncSession",
+        "sqlalchemy.ext.asyncio.AsyncSession",
+    ),
+    "rollback_shared_scope": ("scope of rollback_shared_session and its async twin: module or session", "module"),
+}
+SHARED_SCOPES = ("module", "session")
+
+
+def add_options(parser) -> None:
+    for name, (help_text, default) in OPTIONS.items():
+        parser.addini(name, help_text, default=default)
+
+
+def check_options(config) -> None:
+    scope = config.getini("rollback_shared_scope")
+    if scope not in SHARED_SCOPES:
+        raise pytest.UsageError(f"rollback_shared_scope = {scope} is not a scope it can have: use module or session")
+
+
+def shared_scope(fixture_name: str, config) -> str:
+    return config.getini("rollback_shared_scope")
+
+
+def refuse(message: str):
+    """Fail the fixture with one line and no traceback."""
+    pytest.fail(message, pytrace=False)
+
+
+def session_class(config, is_async: bool = False) -> type:
+    option = "rollback_async_session_class" if is_async else "rollback_session_class"
+    try:
+        found = import_dotted(config.getini(option), option)
+        return check_async_session_class(found) if is_async else check_session_class(found)
+    except BadSessionClass as error:
+        refuse(f"{option}: {error}")
+
+
+def engine(request, is_async: bool = False):
+    """The project's engine fixture named by the ini option."""
+    option = "rollback_async_engine_fixture" if is_async else "rollback_engine_fixture"
+    name = request.config.getini(option)
+    kind = "an AsyncEngine" if is_async else "an Engine"
+    try:
+        found = request.getfixturevalue(name)
+    except pytest.FixtureLookupError:
+        refuse(
+            f"{request.fixturename} needs a fixture named {name!r} returning {kind}: define it in conftest.py, "
+            f"or set {option} = <your fixture's name> in the pytest ini"
+        )
+    except pytest.fail.Exception as error:
+        if "ScopeMismatch" not in str(error):
+            raise
+        refuse(
+            f"{request.fixturename} has {request.scope} scope, so the engine fixture {name!r} needs {request.scope} "
+            f'scope or broader: declare it @pytest.fixture(scope="session")'
+        )
+    try:
+        make_savepoints_work(getattr(found, "sync_engine", found))
+    except SavepointUnsupported as error:
+        refuse(str(error))
+    return found
