@@ -4,6 +4,7 @@ against a database made for the run; afterwards another connection counts what t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -78,9 +79,8 @@ def fresh_venv(directory: Path, *requirements: str | Path) -> Path:
 
 def installed(python: Path) -> dict[str, str]:
     """Distribution name (normalised, lower case) -> version, in the environment of ``python``."""
-    listing = uv("pip", "freeze", "--python", python)
-    pinned = (line.split("==", 1) for line in listing.splitlines() if "==" in line)
-    return {name.lower().replace("_", "-"): version for name, version in pinned}
+    listing = json.loads(uv("pip", "list", "--format", "json", "--python", python))
+    return {package["name"].lower().replace("_", "-"): package["version"] for package in listing}
 
 
 @dataclass(frozen=True)
