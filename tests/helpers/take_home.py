@@ -112,14 +112,17 @@ class SampleRun:
     exit_code: int
     output: str
     counts: dict[str, int]  # junit: tests, failures, errors, skipped
-    seconds: float
+    seconds: float  # the whole process
+    test_seconds: float  # junit's total of the tests' setup, call and teardown
     leftovers: dict[str, int] | None = None  # table -> rows, counted over another connection
 
     def describe(self) -> str:
         return f"exit {self.exit_code}, {self.counts}; its output ends:\n" + "\n".join(self.output.splitlines()[-40:])
 
 
-def run_sample(python: Path, project: Path, workdir: Path, sync_url: str, async_url: str) -> SampleRun:
+def run_sample(
+    python: Path, project: Path, workdir: Path, sync_url: str, async_url: str, *pytest_options: str
+) -> SampleRun:
     """The sample's own pytest in ``python``'s environment, on a copy of ``project``, with only the variables a
     project's shell would have and the two database URLs."""
     copy = Path(shutil.copytree(project, workdir / project.name, ignore=BUILD_LEFTOVERS))
@@ -131,18 +134,19 @@ def run_sample(python: Path, project: Path, workdir: Path, sync_url: str, async_
         "SAMPLE_DATABASE_URL": sync_url,
         "SAMPLE_ASYNC_DATABASE_URL": async_url,
     }
-    command = [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--junitxml={report}"]
+    command = [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--junitxml={report}", *pytest_options]
     started = time.monotonic()
     completed = subprocess.run(
         command, cwd=copy, env=environment, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
     )
     seconds = time.monotonic() - started
-    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    counts, test_seconds = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}, 0.0
     if report.exists():
         suite = ElementTree.parse(report).getroot()
         suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
         counts = {name: int(suite.get(name, 0)) for name in counts}
-    return SampleRun(completed.returncode, completed.stdout + completed.stderr, counts, seconds)
+        test_seconds = sum(float(case.get("time", 0)) for case in suite.iter("testcase"))
+    return SampleRun(completed.returncode, completed.stdout + completed.stderr, counts, seconds, test_seconds)
 
 
 def rows_left(sync_url: str) -> dict[str, int]:
