@@ -57,7 +57,7 @@ def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup, 
     return _joined(request, flavour, sessions, join_setup)
 
 
-@given("the test has handed the code the recommended session of support.transactional", target_fixture="joined_test")
+@given("the test has handed the code the recommended session of sqlalchemy_session_spec", target_fixture="joined_test")
 def _(request, flavour: str, sessions: ScenarioSessions):
     if flavour == "async":
         joined = recommended_async(

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy_session_spec import rolled_back_async_session, rolled_back_session
+from sqlalchemy_session_spec.joining import restart_savepoint_on
 
 from support import code_under_test
-from support.transactional import restart_savepoint_on, rolled_back_async_session, rolled_back_session
 
 RECIPES = ("connection-level", "session-level")
 
@@ -54,7 +55,7 @@ class JoinedTest:
     outer: object = None
     outer_context: object = None
     session: object = None
-    fixture: object = None  # a context manager of support.transactional that does all of the above
+    fixture: object = None  # a context manager of sqlalchemy_session_spec that does all of the above
     ended: list = field(default_factory=list)
 
     @property
@@ -139,12 +140,12 @@ def join_async(runner: asyncio.Runner, async_engine, setup: JoinSetup) -> Joined
 
 
 def recommended_sync(engine) -> JoinedTest:
-    """The take-home fixture itself: support.transactional.rolled_back_session."""
+    """The take-home plugin's own function: sqlalchemy_session_spec.rolled_back_session."""
     fixture = rolled_back_session(engine)
     return JoinedTest(JoinSetup(), None, session=fixture.__enter__(), fixture=fixture)
 
 
 def recommended_async(runner: asyncio.Runner, async_engine) -> JoinedTest:
-    """The take-home fixture itself: support.transactional.rolled_back_async_session."""
+    """The take-home plugin's own function: sqlalchemy_session_spec.rolled_back_async_session."""
     fixture = rolled_back_async_session(async_engine)
     return JoinedTest(JoinSetup(), runner, session=runner.run(fixture.__aenter__()), fixture=fixture)

@@ -8,7 +8,7 @@ Feature: A FastAPI application tested through its overridden session dependency
 
   Joined the default way, that rollback ends the test's outer transaction and the declined order is really
   committed: it is still there after the test, for every later test to trip on. The recommended session of
-  support.transactional gives the request savepoints, and nothing survives the test. The source's first fixture,
+  sqlalchemy_session_spec gives the request savepoints, and nothing survives the test. The source's first fixture,
   an outer transaction opened with "async with connection.begin()", makes the request fail instead.
 
   Background:
@@ -30,7 +30,7 @@ Feature: A FastAPI application tested through its overridden session dependency
 
       Examples: The recommended session keeps the database clean
         | the session                                      | afterwards                    |
-        | the recommended session of support.transactional | the database clean            |
+        | the recommended session of sqlalchemy_session_spec | the database clean            |
 
     Scenario: A paid checkout through a session joined the default way leaves nothing behind, as nothing rolled back
       Given the test has kept its outer transaction as an object

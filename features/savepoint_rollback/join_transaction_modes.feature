@@ -9,7 +9,7 @@ Feature: What each join_transaction_mode does with the code under test's transac
     transaction itself, and the code's next commit then runs in a new transaction that is really committed.
   - create_savepoint: begin a SAVEPOINT for the Session's transaction. The code's commits release it, its
     rollbacks roll back to it, and the outer rollback undoes everything. This is what
-    support.transactional.rolled_back_session uses, and the rows marked "recommended" run exactly that fixture.
+    sqlalchemy_session_spec.rolled_back_session uses, and the rows marked "recommended" run exactly that fixture.
   - rollback_only: like the default here; a commit does nothing and a rollback ends the outer transaction.
   - control_fully: the Session owns the outer transaction: its commit is a real COMMIT.
 
@@ -41,12 +41,12 @@ Feature: What each join_transaction_mode does with the code under test's transac
 
       Examples: create_savepoint, recommended: every transaction of the code is a savepoint inside the test's
         | the session                                         | action                                                | control                                           | afterwards         |
-        | the recommended session of support.transactional    | commits a new order                                   | SAVEPOINT, RELEASE                                | the database clean |
-        | the recommended session of support.transactional    | rolls back, then goes on to commit                    | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE        | the database clean |
-        | the recommended session of support.transactional    | flushes a new order, then rolls back                  | SAVEPOINT, ROLLBACK TO                            | the database clean |
-        | the recommended session of support.transactional    | commits a nested savepoint, then commits              | SAVEPOINT, SAVEPOINT, RELEASE, RELEASE            | the database clean |
-        | the recommended session of support.transactional    | rolls back a nested savepoint, then commits           | SAVEPOINT, SAVEPOINT, ROLLBACK TO, RELEASE        | the database clean |
-        | the recommended session of support.transactional    | fails in the middle, rolls back and goes on to commit | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE        | the database clean |
+        | the recommended session of sqlalchemy_session_spec | commits a new order                                   | SAVEPOINT, RELEASE                                | the database clean |
+        | the recommended session of sqlalchemy_session_spec | rolls back, then goes on to commit                    | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE        | the database clean |
+        | the recommended session of sqlalchemy_session_spec | flushes a new order, then rolls back                  | SAVEPOINT, ROLLBACK TO                            | the database clean |
+        | the recommended session of sqlalchemy_session_spec | commits a nested savepoint, then commits              | SAVEPOINT, SAVEPOINT, RELEASE, RELEASE            | the database clean |
+        | the recommended session of sqlalchemy_session_spec | rolls back a nested savepoint, then commits           | SAVEPOINT, SAVEPOINT, ROLLBACK TO, RELEASE        | the database clean |
+        | the recommended session of sqlalchemy_session_spec | fails in the middle, rolls back and goes on to commit | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE        | the database clean |
 
       Examples: rollback_only: as the default when the connection is not inside a savepoint
         | the session                                                 | action                                                | control                 | afterwards         |

@@ -8,7 +8,7 @@ Feature: SQLAlchemy 1.4's join and the savepoint recipes of that era
     listener that begins a new nested transaction of the Session whenever the previous one ends;
   - the connection-level recipe: connection.begin_nested() when the test starts, and the same listener
     beginning a new SAVEPOINT on the connection whenever the old one is no longer active. It is what
-    support.transactional uses on 1.4.
+    sqlalchemy_session_spec uses on 1.4.
 
   The session-level recipe relies on the classic (non-future) Session, whose commit inside a nested
   transaction only releases it. A 1.4 Session made with future=True, every AsyncSession, and every Session

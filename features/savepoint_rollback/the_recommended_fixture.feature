@@ -1,15 +1,15 @@
 @savepoint_rollback
 Feature: The recommended transactional fixture, on every version
-  support.transactional is the fixture this project recommends and exports for other projects' conftest.py:
-  rolled_back_session(engine) and, for asyncio, rolled_back_async_session(async_engine), or the pytest fixture
-  transactional_session. It keeps the outer transaction as an object and gives the code under test a savepoint
-  for every transaction it begins: join_transaction_mode create_savepoint since 2.0, the connection-level
+  sqlalchemy_session_spec, the pytest plugin this project recommends to other projects (plugin/), rests on
+  rolled_back_session(engine) and, for asyncio, rolled_back_async_session(async_engine); its fixtures
+  (rollback_session, async_rollback_session, ...) join the same way. It keeps the outer transaction as an
+  object and gives the code under test a savepoint for every transaction it begins: join_transaction_mode create_savepoint since 2.0, the connection-level
   savepoint recipe on 1.4 (which has no join modes). These scenarios run the exported functions themselves,
   with a Session and with an AsyncSession, on every supported SQLAlchemy line.
 
   Background:
     Given order 1 is stored in the state start
-    And the test has handed the code the recommended session of support.transactional
+    And the test has handed the code the recommended session of sqlalchemy_session_spec
 
   Rule: Whatever the code under test does with its transaction, nothing survives the test
 

@@ -91,6 +91,7 @@ FACTORIES = """
 
     SessionLocal = sessionmaker(expire_on_commit=False)  # the project's own factories, bound elsewhere
     ScopedSession = scoped_session(sessionmaker())
+    CONFIGURED = dict(SessionLocal.kw), dict(ScopedSession.session_factory.kw)
 
 
     def code_that_makes_its_own_sessions():
@@ -112,7 +113,7 @@ FACTORIES = """
 
 
     def test_their_configuration_is_restored_and_the_registry_emptied(engine):
-        assert "bind" not in SessionLocal.kw and SessionLocal.kw == {"expire_on_commit": False}
+        assert (SessionLocal.kw, ScopedSession.session_factory.kw) == CONFIGURED
         assert not ScopedSession.registry.has()
 """
 

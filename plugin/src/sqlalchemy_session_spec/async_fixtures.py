@@ -173,7 +173,7 @@ def _asyncio_variants() -> dict:
     return variants
 
 
-def register_async_variants(config) -> None:
+def register_variants(config) -> None:
     """Register the layer fixtures each async plugin present can run."""
     variants = types.ModuleType("sqlalchemy_session_spec.async_variants")
     variants.__dict__.update(_anyio_variants())

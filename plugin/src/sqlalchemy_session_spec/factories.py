@@ -52,14 +52,23 @@ def _async_maker_on(layer: AsyncLayer, maker):
         yield
 
 
+def _empty(scoped) -> None:
+    """Forget every session of a scoped registry: all scopes of a keyed one (e.g. per asyncio task), else this thread's."""
+    registry = scoped.registry
+    if isinstance(getattr(registry, "registry", None), dict):
+        registry.registry.clear()
+    else:
+        registry.clear()
+
+
 @contextmanager
 def _scoped_on(layer, scoped, point_factory):
-    scoped.registry.clear()  # a session made before the test is not the test's
+    _empty(scoped)  # a session made before the test is not the test's
     with point_factory(layer, scoped.session_factory):
         try:
             yield
         finally:
-            scoped.registry.clear()  # the layer closes the sessions it made
+            _empty(scoped)  # the layer closes the sessions it made
 
 
 def _is_sync_maker(factory) -> bool:

@@ -25,7 +25,18 @@ def _on_checkout(dbapi_connection, connection_record, connection_proxy) -> None:
     made_on = connection_record.info.setdefault(LOOP_KEY, weakref.ref(running))()
     if made_on is not running:
         connection_record.info.pop(LOOP_KEY)
+        _close_quietly(connection_proxy.driver_connection)
         raise DisconnectionError("connection of another event loop")
+
+
+def _close_quietly(driver_connection) -> None:
+    """Close a connection of another (perhaps ended) loop without waiting, so the pool need not close it there."""
+    terminate = getattr(driver_connection, "terminate", None)  # asyncpg
+    if callable(terminate):
+        try:
+            terminate()
+        except RuntimeError:  # its loop is closed: the socket goes with the garbage
+            pass
 
 
 def replace_connections_of_other_loops(async_engine) -> None:

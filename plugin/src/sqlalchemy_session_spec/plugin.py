@@ -7,31 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from sqlalchemy_session_spec import settings
-from sqlalchemy_session_spec.async_fixtures import (
-    async_rollback_connection,
-    async_rollback_factories,
-    async_rollback_session,
-    async_rollback_sessionmaker,
-    async_rollback_shared_session,
-    register_async_variants,
-    rollback_layer_for_async_tests,
-)
+from sqlalchemy_session_spec import async_fixtures, settings
 from sqlalchemy_session_spec.factories import NotAFactory, factories_pointed_at
 from sqlalchemy_session_spec.layers import Layer, engine_layer, savepoint_layer, shared_layer
 
-__all__ = [
-    "async_rollback_connection",
-    "async_rollback_factories",
-    "async_rollback_session",
-    "async_rollback_sessionmaker",
-    "async_rollback_shared_session",
-    "rollback_connection",
-    "rollback_factories",
-    "rollback_session",
-    "rollback_sessionmaker",
-    "rollback_shared_session",
-]
+ASYNC_PLUGIN = "sqlalchemy_session_spec.async_fixtures"
 
 
 def pytest_addoption(parser) -> None:
@@ -40,7 +20,9 @@ def pytest_addoption(parser) -> None:
 
 def pytest_configure(config) -> None:
     settings.check_options(config)
-    register_async_variants(config)
+    if not config.pluginmanager.has_plugin(ASYNC_PLUGIN):
+        config.pluginmanager.register(async_fixtures, ASYNC_PLUGIN)
+        async_fixtures.register_variants(config)
 
 
 @pytest.fixture(scope=settings.shared_scope)
@@ -124,4 +106,4 @@ def rollback_layer_for_every_test_of_a_shared_scope(request) -> None:
     """While a shared layer is active (or the test uses one), the test gets its own layer, asked for or not."""
     if shared_layer(Layer) is not None or "rollback_shared_session" in request.fixturenames:
         request.getfixturevalue("rollback_layer")
-    rollback_layer_for_async_tests(request)
+    async_fixtures.rollback_layer_for_async_tests(request)
