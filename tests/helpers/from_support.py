@@ -6,7 +6,7 @@ from support.database.embedded.account import server_account
 from support.database.embedded.binaries import default_bin_dir
 from support.database.embedded.cluster_cache import SUPERUSER, cache_dir_for
 from support.database.embedded.shared_memory import sysv_segments
-from support.database.own_database import PREFIX, new_database_name
+from support.database.own_database import PREFIX, as_async_url, new_database_name, own_database
 from support.processes import gone
 from support.scratch import PRODUCT_DIR, data_root, owner_of_mark, this_host
 
@@ -15,11 +15,13 @@ __all__ = [
     "PREFIX",
     "PRODUCT_DIR",
     "SUPERUSER",
+    "as_async_url",
     "cache_dir_for",
     "data_root",
     "default_bin_dir",
     "gone",
     "new_database_name",
+    "own_database",
     "owner_of_mark",
     "server_account",
     "sysv_segments",

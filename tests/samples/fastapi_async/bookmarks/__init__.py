@@ -1,0 +1,1 @@
+"""Bookmarks behind a login token, in async FastAPI; the dependency hands out an async_sessionmaker."""

@@ -1,0 +1,1 @@
+"""A tiny ledger: accounts and the entries that move money between them."""

@@ -1,0 +1,1 @@
+"""Heroes behind a login token, in FastAPI with SQLModel."""
