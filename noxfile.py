@@ -19,6 +19,7 @@ PLUGIN = "plugin"  # the take-home distribution, pytest-sqlalchemy-session-spec:
 RESULTS = "results"  # one JSON document per line: results/sqlalchemy-<line>.json
 SITE = "site"  # the living documentation rendered from RESULTS
 RELIABILITY = "tests/reliability"  # slow: each test runs the suite itself, many times
+INTERRUPTED_PYTEST_GRACE = 60  # s nox waits, on Ctrl-C, for pytest to tear down (drop its database)
 RELIABILITY_WORKERS = "3"  # its tests mostly wait for their child runs; those that cannot share run in one group
 
 
@@ -26,12 +27,16 @@ def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
     session.install("-c", CONSTRAINTS, "-e", ".[dev]", "-e", f"./{PLUGIN}", sqlalchemy_requirement)
 
 
+def pytest(session: nox.Session, *arguments: str) -> None:
+    session.run("pytest", *arguments, *session.posargs, interrupt_timeout=INTERRUPTED_PYTEST_GRACE)
+
+
 @nox.session
 @nox.parametrize("line", SQLALCHEMY_LINES, ids=SQLALCHEMY_LINES)
 def spec(session: nox.Session, line: str) -> None:
     """The specification (steps/) on one SQLAlchemy line."""
     install(session, f"sqlalchemy[asyncio]=={line}.*")
-    session.run("pytest", "steps", f"--spec-results={RESULTS}/sqlalchemy-{line}.json", *session.posargs)
+    pytest(session, "steps", f"--spec-results={RESULTS}/sqlalchemy-{line}.json")
 
 
 @nox.session(name="spec-custom")
@@ -41,21 +46,21 @@ def spec_custom(session: nox.Session) -> None:
     if not requirement:
         session.error("set SPEC_SQLALCHEMY to a requirement, e.g. 'sqlalchemy==2.2.0b1' or a checkout path")
     install(session, requirement)
-    session.run("pytest", "steps", f"--spec-results={RESULTS}/sqlalchemy-custom.json", *session.posargs)
+    pytest(session, "steps", f"--spec-results={RESULTS}/sqlalchemy-custom.json")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """The support code's own tests (tests/), on the default line."""
     install(session, f"sqlalchemy[asyncio]=={SQLALCHEMY_LINES[-1]}.*")
-    session.run("pytest", "tests", f"--ignore={RELIABILITY}", *session.posargs)
+    pytest(session, "tests", f"--ignore={RELIABILITY}")
 
 
 @nox.session
 def reliability(session: nox.Session) -> None:
     """Whole-suite runs under random order, workers, kills, concurrent runs and bad input (tests/reliability)."""
     install(session, f"sqlalchemy[asyncio]=={SQLALCHEMY_LINES[-1]}.*")
-    session.run("pytest", RELIABILITY, "-n", RELIABILITY_WORKERS, "--dist", "loadgroup", *session.posargs)
+    pytest(session, RELIABILITY, "-n", RELIABILITY_WORKERS, "--dist", "loadgroup")
 
 
 @nox.session

@@ -9,7 +9,9 @@ run, all under one step index: the SQL log's, advanced once per step by ``start_
 from __future__ import annotations
 
 import json
+import os
 import platform
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -236,6 +238,8 @@ class RunFacts:
     swept: list[str] = field(default_factory=list)  # databases of killed runs this start dropped
     started: float | None = None
     finished: float | None = None
+    complete: bool = True  # False: some scenarios of the specification did not run (``partial`` says why)
+    partial: str | None = None
 
     @classmethod
     def of(cls, config: pytest.Config, started: float | None = None) -> RunFacts:
@@ -275,8 +279,18 @@ class Results:
     scenarios: list[ScenarioRecord]
 
     def write(self, path: Path) -> None:
+        """Whole or not at all: written beside, flushed to disk, then renamed over the last results."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(secrets.masked(asdict(self)), indent=1))
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as beside:
+            try:
+                beside.write(json.dumps(secrets.masked(asdict(self)), indent=1))
+                beside.flush()
+                os.fsync(beside.fileno())
+                os.chmod(beside.name, 0o644)  # as a plain write would leave it, not the temporary file's 0600
+            except BaseException:
+                os.unlink(beside.name)
+                raise
+        os.replace(beside.name, path)
 
     @classmethod
     def read(cls, path: Path) -> Results:

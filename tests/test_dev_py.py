@@ -1,5 +1,6 @@
-"""dev.py tells an older Python what it needs in one line: it must parse, and reach its version check, on Python 3.6
-and later (Python 2.7 cannot parse a file with f-strings or annotations, and still gets a SyntaxError)."""
+"""dev.py tells an older Python what it needs in one line: it must parse, and reach its version check, on Python 2.7
+and 3.6 and later. It is only a launcher: the work is in devtool.py, imported once the version is known to do.
+(Its interrupts, kills and .venv builds: tests/reliability/test_kills_of_dev_py.py.)"""
 
 from __future__ import annotations
 
@@ -12,20 +13,18 @@ from pathlib import Path
 import pytest
 
 DEV_PY = Path(__file__).resolve().parents[1] / "dev.py"
-OLD_PYTHONS = ["python3.6", "python3.7", "python3.8", "python3.9", "python3.10"]
+OLD_PYTHONS = ["python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "python3.10"]
 VERSION_LINE = "Python 3.11 or newer is needed, this is {}: run dev.py with python3.11+"
 
 
-def test_dev_py_parses_in_python_3_6_syntax_and_checks_the_version_before_anything_newer_runs():
+def test_dev_py_checks_the_version_before_it_imports_the_work_and_uses_no_newer_syntax():
     tree = ast.parse(DEV_PY.read_text(), feature_version=(3, 6))
-    futures = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == "__future__"]
-    assert not futures, "`from __future__ import annotations` is a SyntaxError on Python 3.6"
-    statements = [node for node in tree.body if not isinstance(node, ast.Expr | ast.Import | ast.ImportFrom)]
-    first = statements[0]
-    assert isinstance(first, ast.If), ast.unparse(first)
-    assert "version_info" in ast.unparse(first.test)
-    for node in ast.walk(first):
-        assert not isinstance(node, ast.NamedExpr | ast.Match), "the check itself must be Python 3.6"
+    statements = [node for node in tree.body if not isinstance(node, ast.Expr)]
+    assert [type(node) for node in statements[:2]] == [ast.Import, ast.If], "import sys, then the version check"
+    assert "version_info" in ast.unparse(statements[1].test)
+    assert [alias.name for node in statements[2:3] for alias in node.names] == ["devtool"]
+    newer = (ast.JoinedStr, ast.AnnAssign, ast.NamedExpr, ast.Match, ast.AsyncFunctionDef, ast.ImportFrom)
+    assert not [node for node in ast.walk(tree) if isinstance(node, newer)], "only what Python 2.7 also parses"
 
 
 def _interpreter(python: str) -> str | None:

@@ -208,6 +208,30 @@ def test_cucumber_json_keeps_every_scenario_with_its_status(site):
     ]
 
 
+def test_a_partial_run_is_shown_as_partial_naming_its_reason(tmp_path):
+    """Scenarios a partial run never reached are "not run" for that reason, with a banner on every page and a mark
+    on the line's column, never silently missing (issue 19, item 7)."""
+    write_results(tmp_path / "results", {"2.0": [record("Everywhere", "passed"), record("Later", "passed")]})
+    partial = RunFacts("3.11.7", "2.1.9", {"psycopg2": "2.9.13"}, "embedded", "18.6", "embedded PostgreSQL",
+                       complete=False, partial="interrupted (Ctrl-C or SIGINT)")  # fmt: skip
+    Results(partial, [record("Everywhere", "passed")]).write(tmp_path / "results" / "sqlalchemy-2.1.json")
+    render(tmp_path / "results", tmp_path / "site")
+    banner = (
+        '<p class="partial" data-line="2.1">SQLAlchemy 2.1: a partial run (interrupted (Ctrl-C or SIGINT)). The '
+        'scenarios it did not reach show as "not run" in its column.</p>'
+    )
+    pages = [tmp_path / "site" / "index.html", *(tmp_path / "site" / "features").glob("*.html")]
+    for page in [*pages, tmp_path / "site" / "changes.html", tmp_path / "site" / "steps.html"]:
+        text = page.read_text()
+        assert html.unescape(text).count(html.unescape(banner)) == 1, page
+        assert '<p class="partial" data-line="2.0">' not in text  # a complete run has no banner
+    for page in pages:
+        assert "(partial run)</span></th>" in page.read_text()
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert cells(index, "Later") == [("passed", "passed"), ("absent", "not run")]
+    assert html.escape("not run: a partial run (interrupted (Ctrl-C or SIGINT))") in index
+
+
 def test_no_results_is_one_line_naming_the_fix(tmp_path):
     with pytest.raises(SystemExit, match=r"no results in .*: run the specification first \(python3 dev.py spec\)"):
         render(tmp_path, tmp_path / "site")

@@ -24,6 +24,8 @@ COLLECTED_AT = pytest.StashKey[int]()  # the item's place in collection, before 
 COLLECTED_SO_FAR = pytest.StashKey[itertools.count]()
 # When phases disagree, the status that says more wins: a skipped setup outranks the default "passed".
 WORST_FIRST = ("collection_error", "failed", "not_applicable", "skipped", "passed")
+DESELECTED = "spec_deselected"  # in a pytest-xdist worker's output: how many of its items -k, -m, ... left out
+SESSION_FIXTURE_FAILED = "not run: the session fixture "  # the start of a scenario's reason (pytest_plugin)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,6 +60,13 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     return report
 
 
+def pytest_deselected(items) -> None:
+    """Under pytest-xdist a worker collects, and deselects: it tells the controller how many at its end."""
+    workeroutput = getattr(items[0].config, "workeroutput", None) if items else None
+    if workeroutput is not None:
+        workeroutput[DESELECTED] = workeroutput.get(DESELECTED, 0) + len(items)
+
+
 # --- on the controller: gather the reports, write the file ---------------------------------------
 
 
@@ -66,6 +75,20 @@ class ResultsWriter:
         self.path = path
         self.results: dict[str, ScenarioRecord] = {}
         self.started = time.time()
+        self.interrupted: str | None = None
+        self.deselected = 0
+
+    def pytest_keyboard_interrupt(self, excinfo) -> None:
+        if type(excinfo.value) is KeyboardInterrupt:  # Ctrl-C, or the harness's KeyboardInterrupt("SIGTERM")
+            self.interrupted = f"interrupted ({str(excinfo.value) or 'Ctrl-C or SIGINT'})"
+        else:  # pytest's and pytest-xdist's own stops: "stopping after 1 failures", "1 error during collection"
+            self.interrupted = str(excinfo.value)
+
+    def pytest_deselected(self, items) -> None:
+        self.deselected += len(items)
+
+    def pytest_testnodedown(self, node, error) -> None:  # pytest-xdist: a worker's collection, deselected
+        self.deselected = max(self.deselected, getattr(node, "workeroutput", {}).get(DESELECTED, 0))
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
@@ -89,10 +112,44 @@ class ResultsWriter:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if session.exitstatus == pytest.ExitCode.USAGE_ERROR:  # refused after collection: no scenario ran
-            return
         scenarios = [result for result in self.results.values() if result.feature or result.error is not None]
-        Results(RunFacts.of(session.config, self.started), scenarios).write(self.path)
+        if session.exitstatus == pytest.ExitCode.USAGE_ERROR or not scenarios:  # refused, or stopped before any
+            return  # scenario ran: the last results stay as they were
+        facts = RunFacts.of(session.config, self.started)
+        facts.partial = partial(session, scenarios, self.interrupted, self.deselected)
+        facts.complete = facts.partial is None
+        Results(facts, scenarios).write(self.path)
+
+
+def partial(session: pytest.Session, scenarios: list[ScenarioRecord], interrupted: str | None, deselected: int):
+    """Why some scenarios of the specification did not run, or None when the run covered all it collected."""
+    reasons = []
+    stopped = session.shouldfail or session.shouldstop  # -x / --maxfail: "stopping after 1 failures"
+    if interrupted or isinstance(stopped, str):
+        reasons.append(interrupted or stopped)
+    not_run = [record for record in scenarios if (record.reason or "").startswith(SESSION_FIXTURE_FAILED)]
+    if not_run:
+        fixture = not_run[0].reason.removeprefix(SESSION_FIXTURE_FAILED).split()[0]
+        reasons.append(f"the session fixture {fixture} failed: {len(not_run)} scenario(s) not run")
+    narrower = selection(session.config, deselected)
+    if narrower:
+        reasons.append(narrower)
+    return "; ".join(reasons) or None
+
+
+def selection(config: pytest.Config, deselected: int) -> str | None:
+    """The options or arguments that chose part of the specification, as given; None when they chose it all."""
+    start = config.invocation_params.dir
+    files = [argument for argument in config.args if not (start / argument.split("::")[0]).is_dir()]
+    files = files if len(files) == len(config.args) else []  # only files or node ids: no directory of features
+    if not deselected and not files:
+        return None
+    given = [f"{flag} {value!r}" for flag, value in (("-k", config.option.keyword), ("-m", config.option.markexpr))
+             if value]  # fmt: skip
+    given += [f"--deselect {node}" for node in config.getoption("deselect", None) or ()]
+    given += ["--last-failed"] if config.getoption("lf", False) else []
+    left_out = f" ({deselected} deselected)" if deselected else ""
+    return f"a selection narrower than the whole specification: {' '.join(given + files)}{left_out}"
 
 
 def _phase_status(report) -> tuple[str | None, str | None]:

@@ -35,6 +35,11 @@ class Run:
     facts: RunFacts
     scenarios: dict[str, ScenarioRecord]  # by node id
 
+    @property
+    def not_reached(self) -> str | None:
+        """Why a scenario missing from this run is missing, when the run says it was partial."""
+        return None if self.facts.complete else f"not run: a partial run ({self.facts.partial})"
+
 
 @dataclass
 class Cell:
@@ -209,7 +214,8 @@ def cells_of(nodeid: str, runs: list[Run]) -> list[Cell]:
     for run in runs:
         record = run.scenarios.get(nodeid)
         state = STATE_OF_STATUS.get(record.status, record.status) if record else "absent"
-        cell = Cell(run.line, state, (record.reason or record.error) if record else None, None, record)
+        reason = (record.reason or record.error) if record else run.not_reached
+        cell = Cell(run.line, state, reason, None, record)
         previous = cells[-1] if cells else None
         if previous is not None and "absent" not in (previous.state, state):
             applied_before, applies_now = previous.state != "not_applicable", state != "not_applicable"

@@ -41,9 +41,10 @@ def write_summary(kills: list[dict], write) -> None:
         cells = ", ".join(f"{death.name} {phase}: {counts[death.name, phase]}" for death in SIGNALS for phase in PHASES)
         slowest = max(kill["gone_after"] for kill in mine)
         left = sum(kill["left_by_kill"] for kill in mine)
+        files = Counter(kill.get("results") for kill in mine)
         write(
             f"  {provider}: {len(mine)} runs ({cells}); processes gone within {slowest:.2f} s of the run's end; "
-            f"{left} database(s) left by the kills for the next run's sweep"
-            if provider == "url"
-            else f"  {provider}: {len(mine)} runs ({cells}); processes gone within {slowest:.2f} s of the run's end"
+            + (f"{left} database(s) left by the kills for the next run's sweep; " if provider == "url" else "")
+            + f"results file: {files['kept']} kept as it was, {files['partial']} written marked partial, "
+            f"{files['complete']} written complete"
         )

