@@ -2,8 +2,9 @@
 
 Started by ``support.apps.servers`` as ``python -m support.apps.launcher``. A request is one JSON line on its
 standard input (``{"module": "gunicorn", "arguments": [...], "environment": {...}, "log": path}``: what
-``python -m <module> <arguments>`` would run); the answer is the server's pid on one line. A server then costs a
-fork, not a new Python importing Flask or FastAPI and SQLAlchemy (about half a second of CPU each).
+``python -m <module> <arguments>`` would run); the answer is the server's pid on one line. The launcher imports
+what a kind of server needs at its first request, so a second server of a run costs a fork, not a new Python
+importing Flask or FastAPI and SQLAlchemy (about half a second of CPU each).
 
 The parent-death chain is unbroken: the launcher dies with pytest (SIGKILL, armed by its starter), each server
 with the launcher, each gunicorn worker with its master. The launcher ends at the end of its input.
@@ -11,28 +12,22 @@ with the launcher, each gunicorn worker with its master. The launcher ends at th
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import runpy
 import signal
 import sys
 import traceback
 from contextlib import suppress
 from typing import NoReturn
 
-import flask.cli
-import gunicorn.app.wsgiapp
-import uvicorn.main
-
-# the apps and gunicorn's settings, imported here once for every server forked below
-import support.apps.fastapi_hr
-import support.apps.flask_hr
-import support.apps.gunicorn_hooks  # noqa: F401
 from support.processes import die_with_parent
 
-ENTRY_POINTS = {  # what ``python -m <module>`` runs
-    "gunicorn": lambda: gunicorn.app.wsgiapp.run(prog="gunicorn"),
-    "flask": flask.cli.main,
-    "uvicorn": uvicorn.main.main,
+PRELOADED = {  # what each server imports, imported here before its first fork (once for all its forks)
+    "gunicorn": ("gunicorn.app.wsgiapp", "support.apps.gunicorn_hooks", "support.apps.flask_hr"),
+    "flask": ("flask.cli", "support.apps.flask_hr"),
+    "uvicorn": ("uvicorn.main", "support.apps.fastapi_hr"),
 }
 
 
@@ -42,6 +37,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for pytest and the servers; this one ends with pytest
     for request in sys.stdin:
         server = json.loads(request)
+        for module in PRELOADED[server["module"]]:
+            importlib.import_module(module)
         pid = os.fork()  # from the main thread, the only one: a server's parent-death signal follows this process
         if pid == 0:
             _serve(server, launcher)
@@ -67,8 +64,8 @@ def _serve(server: dict, launcher: int) -> NoReturn:
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.environ.update(server["environment"])
-        sys.argv = [server["module"], *server["arguments"]]
-        ENTRY_POINTS[server["module"]]()
+        sys.argv = [server["module"], *server["arguments"]]  # runpy puts the module's path first, as python -m
+        runpy.run_module(server["module"], run_name="__main__", alter_sys=True)
         code = 0
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
