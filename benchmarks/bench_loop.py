@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,6 +42,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     options = parser.parse_args()
+    # started in the background by a shell without job control, this process ignores SIGINT, and so would every
+    # run it starts (the kill tests' SIGINT would then miss): each run gets the default
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     command = options.command[1:] if options.command[:1] == ["--"] else options.command
     figures: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
     for run in range(options.runs):

@@ -2,9 +2,9 @@
 
 Started by ``support.apps.servers`` as ``python -m support.apps.launcher``. A request is one JSON line on its
 standard input (``{"module": "gunicorn", "arguments": [...], "environment": {...}, "log": path}``: what
-``python -m <module> <arguments>`` would run); the answer is the server's pid on one line. The launcher imports
-what a kind of server needs at its first request, so a second server of a run costs a fork, not a new Python
-importing Flask or FastAPI and SQLAlchemy (about half a second of CPU each).
+``python -m <module> <arguments>`` would run); the answer is the server's pid on one line. A server then costs a
+fork, not a new Python importing Flask or FastAPI and SQLAlchemy (about half a second of CPU each); the launcher's
+own imports cost about as much as one server's did.
 
 The parent-death chain is unbroken: the launcher dies with pytest (SIGKILL, armed by its starter), each server
 with the launcher, each gunicorn worker with its master. The launcher ends at the end of its input.
@@ -12,7 +12,6 @@ with the launcher, each gunicorn worker with its master. The launcher ends at th
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import runpy
@@ -22,13 +21,15 @@ import traceback
 from contextlib import suppress
 from typing import NoReturn
 
-from support.processes import die_with_parent
+# what the servers import, imported once here: a run's servers share one import of Flask, FastAPI and SQLAlchemy
+import flask.cli  # noqa: F401
+import gunicorn.app.wsgiapp  # noqa: F401
+import uvicorn.main  # noqa: F401
 
-PRELOADED = {  # what each server imports, imported here before its first fork (once for all its forks)
-    "gunicorn": ("gunicorn.app.wsgiapp", "support.apps.gunicorn_hooks", "support.apps.flask_hr"),
-    "flask": ("flask.cli", "support.apps.flask_hr"),
-    "uvicorn": ("uvicorn.main", "support.apps.fastapi_hr"),
-}
+import support.apps.fastapi_hr
+import support.apps.flask_hr
+import support.apps.gunicorn_hooks  # noqa: F401
+from support.processes import die_with_parent
 
 
 def main() -> None:
@@ -37,8 +38,6 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for pytest and the servers; this one ends with pytest
     for request in sys.stdin:
         server = json.loads(request)
-        for module in PRELOADED[server["module"]]:
-            importlib.import_module(module)
         pid = os.fork()  # from the main thread, the only one: a server's parent-death signal follows this process
         if pid == 0:
             _serve(server, launcher)
