@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 
 from support import scratch
-from support.processes import die_with_parent
+from support.processes import die_with_parent, gone
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT = 20.0
@@ -30,7 +32,7 @@ class RunningServer:
     name: str
     base_url: str
     log: Path
-    process: subprocess.Popen = field(repr=False, compare=False)
+    process: psutil.Process = field(repr=False, compare=False)
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=10.0, **PLAIN_HTTP)
@@ -43,58 +45,100 @@ def free_loopback_port() -> int:
 
 
 def server_command(kind: str, port: int, threads: int = 1) -> list[str]:
-    python = sys.executable
+    """What ``python -m`` runs for a server: the module, then its arguments."""
     if kind == "gunicorn":  # the incident's server: gunicorn's threaded worker
-        return [python, "-m", "gunicorn", "--config", "python:support.apps.gunicorn_hooks",
+        return ["gunicorn", "--config", "python:support.apps.gunicorn_hooks",
                 "--bind", f"127.0.0.1:{port}", "--workers", "1",
                 "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
                 "support.apps.flask_hr:app_from_environment()"]  # fmt: skip
     if kind == "werkzeug":  # Flask's development server: a new thread for every request
-        return [python, "-m", "flask", "--app", "support.apps.flask_hr:app_from_environment()", "run",
+        return ["flask", "--app", "support.apps.flask_hr:app_from_environment()", "run",
                 "--host", "127.0.0.1", "--port", str(port), "--with-threads", "--no-reload",
                 "--no-debugger"]  # fmt: skip
     if kind == "uvicorn":
-        return [python, "-m", "uvicorn", "--factory", "support.apps.fastapi_hr:app_from_environment",
+        return ["uvicorn", "--factory", "support.apps.fastapi_hr:app_from_environment",
                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
     raise ValueError(f"unknown server kind {kind!r}")
 
 
+class Launcher:
+    """The process the run's web servers are forked from (``support.apps.launcher``): it imported them and the
+    apps once. It dies with pytest (SIGKILL when pytest dies, even by SIGKILL), and its servers die with it."""
+
+    def __init__(self, log: Path):
+        self.log = log
+        with open(log, "wb") as log_file:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "support.apps.launcher"],
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log_file,
+                text=True,
+                preexec_fn=die_with_parent(signal.SIGKILL),
+            )
+
+    def start(self, command: list[str], environment: dict[str, str], log: Path) -> psutil.Process:
+        """A server forked from the launcher, as ``python -m`` would run ``command``; its output goes to ``log``."""
+        module, *arguments = command
+        request = {"module": module, "arguments": arguments, "environment": environment, "log": str(log)}
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            pid = int(self.process.stdout.readline())
+        except (OSError, ValueError):
+            raise RuntimeError(f"the web servers' launcher ended: {_tail(self.log)}") from None
+        try:
+            return psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            raise RuntimeError(f"{module} exited at start: {_tail(log)}") from None
+
+    def close(self) -> None:
+        """Ends at the end of its input (its servers were stopped before)."""
+        with suppress(OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        self.process.stdout.close()
+
+
 @contextmanager
 def running_server(
-    kind: str, environment: dict[str, str], threads: int = 1, log_dir: Path | None = None
+    kind: str, environment: dict[str, str], launcher: Launcher, threads: int = 1, log_dir: Path | None = None
 ) -> Iterator[RunningServer]:
     port = free_loopback_port()
     log = Path(tempfile.mkstemp(prefix=f"spec-{kind}-", suffix=".log", dir=log_dir)[1])
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(
-            server_command(kind, port, threads),
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **environment},
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            # killed outright when pytest dies: a graceful stop would wait for requests that may never end
-            preexec_fn=die_with_parent(signal.SIGKILL),
-        )
+    process = launcher.start(server_command(kind, port, threads), environment, log)
     server = RunningServer(kind, f"http://127.0.0.1:{port}", log, process)
     try:
         _wait_until_serving(process, server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        _stop([process])
         with suppress(OSError):
             log.unlink()
 
 
-def _wait_until_serving(process: subprocess.Popen, server: RunningServer) -> None:
+def _stop(processes: list[psutil.Process]) -> None:
+    """Each asked to stop (SIGTERM), all at once; those still running after 10 s killed."""
+    for process in processes:
+        with suppress(psutil.NoSuchProcess):
+            process.terminate()
+    _, running = psutil.wait_procs(processes, timeout=10)
+    for process in running:
+        with suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(running, timeout=5)
+
+
+def _wait_until_serving(process: psutil.Process, server: RunningServer) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if gone(process):
             raise RuntimeError(f"{server.name} exited at start: {_tail(server.log)}")
         with suppress(httpx.HTTPError):
             if httpx.get(f"{server.base_url}/_spec/ready", timeout=1.0, **PLAIN_HTTP).status_code == 200:
@@ -114,6 +158,7 @@ class ServerRegistry:
     def __init__(self, database_url: str):
         self.database_url = database_url
         self._running: dict[tuple, RunningServer] = {}
+        self._launcher: Launcher | None = None  # started with the first server
         self._lifetime = ExitStack()
         self._log_dir = scratch.make_owned_directory(scratch.app_logs())
         self._lifetime.callback(shutil.rmtree, self._log_dir, ignore_errors=True)  # after the servers stopped
@@ -123,12 +168,18 @@ class ServerRegistry:
         if key not in self._running:
             environment = {"HR_DATABASE_URL": self.database_url}
             environment.update({f"HR_{name.upper()}": "1" if on else "0" for name, on in configuration.items()})
-            self._running[key] = self._lifetime.enter_context(running_server(kind, environment, threads, self._log_dir))
+            server = running_server(kind, environment, self._started_launcher(), threads, self._log_dir)
+            self._running[key] = self._lifetime.enter_context(server)
         server = self._running[key]
         httpx.post(f"{server.base_url}/_spec/reset", timeout=10.0, **PLAIN_HTTP).raise_for_status()
         return server
 
+    def _started_launcher(self) -> Launcher:
+        if self._launcher is None:
+            self._launcher = Launcher(self._log_dir / "launcher.log")
+            self._lifetime.callback(self._launcher.close)  # after its servers stopped, before the logs go
+        return self._launcher
+
     def close(self) -> None:
-        for server in self._running.values():  # all asked to stop at once, then each waited for
-            server.process.terminate()
+        _stop([server.process for server in self._running.values()])  # all asked to stop at once
         self._lifetime.close()
