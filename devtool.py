@@ -236,9 +236,14 @@ def moved_in(build: Path) -> None:
 # --- nox ----------------------------------------------------------------------------------------------------
 
 
+SESSION_SOURCES = [*SOURCES, ROOT / "noxfile.py", *ROOT.glob("*/pyproject.toml")]  # the take-home distributions too
+
+
 def sessions_current() -> bool:
-    """Whether the nox environments were installed since pyproject.toml and constraints.txt last changed."""
-    return SESSIONS_STAMP.exists() and all(s.stat().st_mtime <= SESSIONS_STAMP.stat().st_mtime for s in SOURCES)
+    """Whether the nox environments were installed since what they install (the projects' pyproject.toml files,
+    constraints.txt, noxfile.py) last changed."""
+    stamp = SESSIONS_STAMP.stat().st_mtime if SESSIONS_STAMP.exists() else None
+    return stamp is not None and all(source.stat().st_mtime <= stamp for source in SESSION_SOURCES)
 
 
 def nox_at_once(*session_groups: list[str], pytest_arguments: list[str], install: bool) -> None:

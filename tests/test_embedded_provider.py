@@ -287,13 +287,17 @@ def test_the_data_root_is_chosen_by_env_else_dev_shm_else_the_temp_dir(seeded_ro
 
 @only_as_root
 def test_a_data_root_the_server_account_cannot_enter_is_refused(private_root, monkeypatch):
-    locked = private_root.parent / "locked"
-    locked.mkdir(mode=0o700)
+    # a short path of its own: under a long SPEC_PG_DATA_ROOT the socket-path check (made first) would answer
+    locked = Path(tempfile.mkdtemp(prefix="spec-l-", dir="/tmp"))
+    locked.chmod(0o700)
     monkeypatch.setenv("SPEC_PG_DATA_ROOT", str(locked / "inside"))
-    with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
-        pass
-    assert "cannot enter" in one_line(refused)
-    assert stat.S_IMODE(locked.stat().st_mode) == 0o700
+    try:
+        with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
+            pass
+        assert "cannot enter" in one_line(refused)
+        assert stat.S_IMODE(locked.stat().st_mode) == 0o700
+    finally:
+        shutil.rmtree(locked, ignore_errors=True)
 
 
 def test_later_starts_copy_the_cached_cluster_and_are_faster(private_root):
