@@ -22,7 +22,7 @@ RELIABILITY_WORKERS = "3"  # its tests mostly wait for their child runs; those t
 
 
 def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
-    session.install("-c", CONSTRAINTS, "-e", ".[dev]", sqlalchemy_requirement)
+    session.install("-c", CONSTRAINTS, "-e", ".[dev]", "-e", "./lint", sqlalchemy_requirement)
 
 
 @nox.session

@@ -1,0 +1,68 @@
+"""Runs of the teardown lint: real flake8, in a process of its own, on modules written to a scenario's directory.
+
+``SELECTED`` is the selection the README recommends: the lint's codes and E999, because flake8 runs no plugin on
+a file it cannot parse and reports it only as E999, which ``--select SRB`` alone would hide.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+SELECTED = "SRB,E999"
+REPORT = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<text>.*)$")
+
+
+@dataclass(frozen=True)
+class Report:
+    file: str
+    line: int
+    col: int
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LintRun:
+    """What flake8 printed and how it exited."""
+
+    output: str
+    errors: str
+    exit_code: int
+
+    @property
+    def lines(self) -> list[str]:
+        return self.output.splitlines()
+
+    @property
+    def reports(self) -> list[Report]:
+        """Every line of the output as a report; a line flake8 would not print fails here, named."""
+        reports = []
+        for line in self.lines:
+            match = REPORT.match(line)
+            assert match, f"flake8 printed a line that is not a report: {line!r} (stderr: {self.errors!r})"
+            reports.append(Report(match["file"], int(match["line"]), int(match["col"]), match["code"], match["text"]))
+        return reports
+
+
+def write_module(directory: Path, name: str, source: str) -> Path:
+    """Writes a module (``app.py``, ``database/session.py``) under ``directory``, with its packages' folders."""
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source if source.endswith("\n") else source + "\n")
+    return path
+
+
+def run_flake8(directory: Path, *targets: str | Path, select: str = SELECTED, python: str = sys.executable) -> LintRun:
+    """``python -m flake8 --select ... targets`` with ``directory`` as its working directory."""
+    completed = subprocess.run(
+        [python, "-m", "flake8", "--isolated", f"--select={select}", *map(str, targets)],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return LintRun(completed.stdout, completed.stderr, completed.returncode)
