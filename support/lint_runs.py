@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 SELECTED = "SRB,E999"
@@ -58,6 +59,7 @@ def write_module(directory: Path, name: str, source: str) -> Path:
 
 def run_flake8(directory: Path, *targets: str | Path, select: str = SELECTED, python: str = sys.executable) -> LintRun:
     """``python -m flake8 --select ... targets`` with ``directory`` as its working directory."""
+    assert_lint_installed(python)
     completed = subprocess.run(
         [python, "-m", "flake8", "--isolated", f"--select={select}", *map(str, targets)],
         cwd=directory,
@@ -66,3 +68,12 @@ def run_flake8(directory: Path, *targets: str | Path, select: str = SELECTED, py
         timeout=120,
     )
     return LintRun(completed.stdout, completed.stderr, completed.returncode)
+
+
+@cache
+def assert_lint_installed(python: str) -> None:
+    """flake8 selects a code no plugin has without a word; a run without the lint would report nothing."""
+    version = subprocess.run([python, "-m", "flake8", "--version"], capture_output=True, text=True, timeout=60)
+    assert "flake8-session-boundary" in version.stdout, (
+        f"flake8 of {python} has no flake8-session-boundary: install it (pip install -e ./lint); {version.stderr}"
+    )
