@@ -208,6 +208,17 @@ def test_cucumber_json_keeps_every_scenario_with_its_status(site):
     ]
 
 
+def test_a_doc_string_is_shown_under_its_step_and_kept_in_cucumber_json(tmp_path):
+    source = "Session = scoped_session(<factory>)"
+    given = StepRecord("Given", "given", "the module app.py:", 11, None, "passed", 0.001, docstring=source)
+    write_results(tmp_path / "results", {"2.1": [replace(record("With a module", "passed"), steps=[given])]})
+    render(tmp_path / "results", tmp_path / "site")
+    page = (tmp_path / "site" / "features" / "savepoint_rollback--join_transaction_modes.html").read_text()
+    assert f'<pre class="docstring" style="margin-left:2em">{html.escape(source)}</pre>' in page
+    (feature,) = json.loads((tmp_path / "site" / "cucumber" / "sqlalchemy-2.1.json").read_text())
+    assert feature["elements"][0]["steps"][0]["doc_string"] == {"value": source, "line": 12}
+
+
 def test_no_results_is_one_line_naming_the_fix(tmp_path):
     with pytest.raises(SystemExit, match=r"no results in .*: run the specification first \(python3 dev.py spec\)"):
         render(tmp_path, tmp_path / "site")
