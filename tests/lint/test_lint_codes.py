@@ -31,12 +31,20 @@ SESSION_LOCAL = """
 """
 
 
-# case -> (its modules, the (code, line) flake8 must report for it, nothing else)
+CLOSED_AFTER_THE_YIELD = """
+    def get_db():
+        db = SessionLocal()
+        yield db
+        db.close()
+"""
+
+
 def module(*parts: str) -> str:
     """The parts of a module, each dedented, a blank line between them."""
     return "\n\n".join(dedent(part).strip() for part in parts)
 
 
+# case -> (its modules, the (code, line) flake8 must report for it, nothing else)
 CASES: dict[str, tuple[dict[str, str], list[tuple[str, int]]]] = {
     # SRB100: reported
     "incident": ({"app.py": FLASK_APP}, [("SRB100", 4)]),
@@ -223,12 +231,9 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int]]]] = {
         "database.py": SESSION_LOCAL,
         "deps.py": "from database import SessionLocal\n\ndef get_db():\n    db = SessionLocal()\n    yield db",
     }, [("SRB200", 4)]),
-    "closes the Session after the yield, outside a finally": ({"deps.py": module(SESSION_LOCAL, """
-        def get_db():
-            db = SessionLocal()
-            yield db
-            db.close()
-    """)}, [("SRB201", 8)]),
+    "closes the Session after the yield, outside a finally": (
+        {"deps.py": module(SESSION_LOCAL, CLOSED_AFTER_THE_YIELD)}, [("SRB201", 8)]
+    ),
     # SRB200 / SRB201: not reported
     "closes the Session in a finally": ({"deps.py": module(SESSION_LOCAL, """
         def get_db():
@@ -271,15 +276,9 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int]]]] = {
             with closing(db):
                 yield db
     """)}, []),
-    "a pytest fixture closes after its yield": ({"conftest.py": module(SESSION_LOCAL, """
-        import pytest
-
-        @pytest.fixture
-        def session():
-            db = SessionLocal()
-            yield db
-            db.close()
-    """)}, []),
+    "a pytest fixture closes after its yield": ({"conftest.py": module(
+        SESSION_LOCAL, "import pytest", "@pytest.fixture\n" + dedent(CLOSED_AFTER_THE_YIELD).strip()
+    )}, []),
     "a function that returns a Session": ({"deps.py": module(SESSION_LOCAL, """
         def make():
             return SessionLocal()
