@@ -7,11 +7,14 @@ a file it cannot parse and reports it only as E999, which ``--select SRB`` alone
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from support.processes import die_with_parent
 
 SELECTED = "SRB,E999"
 REPORT = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<text>.*)$")
@@ -66,6 +69,7 @@ def run_flake8(directory: Path, *targets: str | Path, select: str = SELECTED, py
         capture_output=True,
         text=True,
         timeout=120,
+        preexec_fn=die_with_parent(signal.SIGKILL),  # a killed run leaves no flake8 behind
     )
     return LintRun(completed.stdout, completed.stderr, completed.returncode)
 
