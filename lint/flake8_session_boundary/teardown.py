@@ -157,6 +157,24 @@ class FlaskModule:
                 unseen = True
         return teardowns, unseen
 
+    def _blueprint_request_teardowns(self) -> list[ast.AST]:
+        """Functions a blueprint runs after its own requests only (``bp.teardown_request``)."""
+
+        def blueprint_request(node: ast.AST) -> bool:
+            node = node.func if isinstance(node, ast.Call) else node
+            return (
+                isinstance(node, ast.Attribute)
+                and node.attr == "teardown_request"
+                and (dotted(node.value) in self.blueprints)
+            )
+
+        found = [f for fs in self.functions.values() for f in fs if any(map(blueprint_request, f.decorator_list))]
+        for call in (c for c in self.calls if blueprint_request(c.func) and c.args):
+            registered = call.args[0]
+            found += [registered] if isinstance(registered, ast.Lambda) else []
+            found += self.functions.get(registered.id, []) if isinstance(registered, ast.Name) else []
+        return found
+
     def _removed_at_teardown(self) -> set[str]:
         return self._removed_from(self.teardowns) | ({ANY} if self.unseen_teardown else set())
 
@@ -211,16 +229,23 @@ class FlaskModule:
         if not self.is_flask_module:
             return
         registries = self.registries + (list(self.imported_registries()) if self.builds_app else [])
+        blueprint_only = self._removed_from(self._blueprint_request_teardowns())
         for registry in registries:
             if not self.removes(registry.name):
-                yield registry.line, registry.col, message(registry)
+                only_for_a_blueprint = registry.name and last_name_of(registry.name) in blueprint_only
+                yield registry.line, registry.col, message(registry, bool(only_for_a_blueprint))
 
 
 def last_name_of(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
-def message(registry: Registry) -> str:
+def message(registry: Registry, only_for_a_blueprint: bool = False) -> str:
+    if only_for_a_blueprint:
+        return (
+            f"SRB100 scoped_session {registry.name} is removed only by a blueprint's teardown_request, which runs "
+            "after that blueprint's own requests: use the blueprint's teardown_app_request, or @app.teardown_appcontext"
+        )
     if registry.name is None:
         return (
             "SRB100 this scoped_session is never removed at a Flask teardown: "

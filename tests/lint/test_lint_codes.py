@@ -11,7 +11,7 @@ from textwrap import dedent
 
 import pytest
 
-from support.lint_runs import LintRun, run_flake8, write_module
+from support.lint_runs import LintRun, Report, run_flake8, write_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -295,11 +295,15 @@ def lint_of_every_case(tmp_path_factory) -> LintRun:
     return run_flake8(root, ".")
 
 
+def reports_of(run: LintRun, case: str) -> list[Report]:
+    directory = f"./case{list(CASES).index(case)}/"
+    return [report for report in run.reports if report.file.startswith(directory)]
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_each_case_is_reported_exactly_as_expected(lint_of_every_case, case):
     run = lint_of_every_case
-    directory = f"./case{list(CASES).index(case)}/"
-    reported = sorted((r.code, r.line) for r in run.reports if r.file.startswith(directory))
+    reported = sorted((r.code, r.line) for r in reports_of(run, case))
     assert reported == sorted(CASES[case][1]), run.output
     assert not run.errors, run.errors
 
@@ -325,3 +329,9 @@ def test_selecting_only_the_lint_passes_a_file_that_does_not_parse(tmp_path):
     write_module(tmp_path, "app.py", "from flask import Flask\napp = Flask(__name__\n")
     run = run_flake8(tmp_path, "app.py", select="SRB")
     assert (run.output, run.errors, run.exit_code) == ("", "", 0)
+
+
+def test_a_removal_at_a_blueprints_own_teardown_request_is_named_with_its_fix(lint_of_every_case):
+    [report] = reports_of(lint_of_every_case, "removed at a blueprint's own teardown_request")
+    assert report.text.startswith("scoped_session Session is removed only by a blueprint's teardown_request"), report
+    assert report.text.endswith("use the blueprint's teardown_app_request, or @app.teardown_appcontext"), report
