@@ -2,21 +2,34 @@
 
 from pathlib import Path
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
-from support.lint_runs import LintRun, run_flake8, write_module
+from support.lint_runs import LintRun, module_directories, run_flake8, write_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def lint_directories():
+    with module_directories() as fresh_directory:
+        yield fresh_directory
+
+
+@pytest.fixture
+def modules_directory(lint_directories) -> Path:
+    """Where this scenario's modules are written, and flake8 runs."""
+    return lint_directories()
+
+
 @given(parsers.parse("the module {name}:"))
-def _(tmp_path: Path, name: str, docstring: str):
-    write_module(tmp_path, name, docstring)
+def _(modules_directory: Path, name: str, docstring: str):
+    write_module(modules_directory, name, docstring)
 
 
 @when(parsers.re(r"flake8 checks (?P<names>[\w./]+(?: and [\w./]+)*)"), target_fixture="lint_run")
-def _(tmp_path: Path, names: str) -> LintRun:
-    return run_flake8(tmp_path, *names.split(" and "))
+def _(modules_directory: Path, names: str) -> LintRun:
+    return run_flake8(modules_directory, *names.split(" and "))
 
 
 @when(parsers.parse("flake8 checks the specification's own {path}"), target_fixture="lint_run")

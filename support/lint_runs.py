@@ -7,13 +7,18 @@ a file it cannot parse and reports it only as E999, which ``--select SRB`` alone
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from support import scratch
 from support.processes import die_with_parent
 
 SELECTED = "SRB,E999"
@@ -81,3 +86,16 @@ def assert_lint_installed(python: str) -> None:
     assert "flake8-session-boundary" in version.stdout, (
         f"flake8 of {python} has no flake8-session-boundary: install it (pip install -e ./lint); {version.stderr}"
     )
+
+
+@contextmanager
+def module_directories() -> Iterator[Callable[[], Path]]:
+    """A run's directory for the modules its scenarios write (removed at its end; a killed run's is swept by the
+    next), and a function giving each scenario a fresh directory inside it."""
+    parent = scratch.lint_modules()
+    scratch.sweep_dead_owners(parent)
+    run_directory = scratch.make_owned_directory(parent)
+    try:
+        yield lambda: Path(tempfile.mkdtemp(prefix="scenario-", dir=run_directory))
+    finally:
+        shutil.rmtree(run_directory, ignore_errors=True)
