@@ -12,4 +12,5 @@ pytest_plugins = [
     "steps.mapping_steps",
     "steps.transaction_steps",
     "steps.shop_steps",
+    "steps.lint_steps",
 ]

@@ -24,7 +24,7 @@ RELIABILITY_WORKERS = "3"  # its tests mostly wait for their child runs; those t
 
 
 def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
-    session.install("-c", CONSTRAINTS, "-e", ".[dev]", "-e", f"./{PLUGIN}", sqlalchemy_requirement)
+    session.install("-c", CONSTRAINTS, "-e", ".[dev]", "-e", f"./{PLUGIN}", "-e", "./lint", sqlalchemy_requirement)
 
 
 def pytest(session: nox.Session, *arguments: str) -> None:

@@ -102,6 +102,7 @@ class StepRecord:
     error: str | None = None
     sql: list[SqlEntry] = field(default_factory=list)
     warnings: list[StepWarning] = field(default_factory=list)
+    docstring: str | None = None  # a step's doc string (a module's source, in the lint's feature)
 
     @classmethod
     def from_json(cls, data: dict) -> StepRecord:
@@ -198,6 +199,7 @@ def scenario_record(item: pytest.Item, scenario, collected_at: int | None) -> Sc
                 run.error if run else None,
                 _sql_entries(evidence.sql_log.for_step(index)) if run else [],
                 [StepWarning(w.category, w.message) for w in evidence.warnings_log.entries if w.step == index],
+                step.docstring,
             )
         )
     feature, rule, outcome = scenario.feature, getattr(scenario, "rule", None), evidence.outcome

@@ -10,6 +10,7 @@ Layout under ``data_root()``::
     run-<pid>-<random>/             one embedded server's run directory (support.database.embedded)
     cache/, binaries/               the embedded provider's cluster cache and copied binaries
     app-logs/run-<pid>-<random>/    one run's web server logs (support.apps.servers)
+    lint-modules/run-<pid>-<random>/  the modules one run's teardown-lint scenarios check (support.lint_runs)
     pending-databases/<name>        the url provider's entry for a database being created (in the user's own
                                     root instead when the scratch root is not theirs)
 
@@ -133,6 +134,11 @@ def app_logs() -> Path:
     """Where runs keep their web servers' logs, a directory per run (in this user's own root when the scratch
     root is not theirs)."""
     return _place("app-logs") or data_root() / "app-logs"
+
+
+def lint_modules() -> Path:
+    """Where runs write the modules the teardown lint checks, a directory per run."""
+    return _place("lint-modules") or data_root() / "lint-modules"
 
 
 def pending_databases() -> Path | None:

@@ -119,6 +119,17 @@ def test_the_feature_page_has_prose_rules_steps_and_collapsed_sql(site):
     assert "AssertionError: left behind" in page
 
 
+def test_a_doc_string_is_shown_under_its_step_and_kept_in_cucumber_json(tmp_path):
+    source = "Session = scoped_session(<factory>)"
+    given = StepRecord("Given", "given", "the module app.py:", 11, None, "passed", 0.001, docstring=source)
+    write_results(tmp_path / "results", {"2.1": [replace(record("With a module", "passed"), steps=[given])]})
+    render(tmp_path / "results", tmp_path / "site")
+    page = (tmp_path / "site" / "features" / "savepoint_rollback--join_transaction_modes.html").read_text()
+    assert f'<pre class="docstring" style="margin-left:2em">{html.escape(source)}</pre>' in page
+    (feature,) = json.loads((tmp_path / "site" / "cucumber" / "sqlalchemy-2.1.json").read_text())
+    assert feature["elements"][0]["steps"][0]["doc_string"] == {"value": source, "line": 12}
+
+
 def test_what_changed_is_derived_from_the_grid(site):
     changes = (site / "changes.html").read_text()
     from_14_to_20 = changes.split("From 1.4 to 2.0")[1].split("From 2.0 to 2.1")[0]

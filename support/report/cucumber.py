@@ -33,6 +33,8 @@ def _element(record: ScenarioRecord) -> dict:
         if message:
             result["error_message"] = message
         steps.append({"keyword": f"{step.keyword} ", "name": step.text, "line": step.line, "result": result})
+        if step.docstring is not None:
+            steps[-1]["doc_string"] = {"value": step.docstring, "line": step.line + 1}
     return {
         "id": f"{_slug(record.feature.name)};{_slug(record.nodeid.split('::', 1)[-1])}",
         "keyword": "Scenario",

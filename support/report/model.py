@@ -74,6 +74,7 @@ class StepView:
     datatable: list[list[str]] | None
     sql: list[LineText]  # lines whose run of the step sent SQL, one statement a line
     errors: list[LineText]
+    docstring: str | None = None
 
 
 @dataclass
@@ -237,7 +238,7 @@ def steps_of(row: Row) -> list[StepView]:
         ]
         sql = [LineText(line, "".join(f"{entry.text}\n" for entry in ran.sql)) for line, ran in runs if ran.sql]
         errors = [LineText(line, ran.error) for line, ran in runs if ran.error]
-        views.append(StepView(step.keyword, step.text, step.status, step.datatable, sql, errors))
+        views.append(StepView(step.keyword, step.text, step.status, step.datatable, sql, errors, step.docstring))
     return views
 
 

@@ -1,0 +1,59 @@
+"""The teardown lint's scenarios can fail: each one, changed in a copy of the features so that its module is fixed
+(or broken, or no longer a Session), or its verdict swapped, fails when the copy runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_scenarios_can_fail import Flip, apply_flip, run_area_copy
+
+ROOT = Path(__file__).resolve().parents[2]
+AREA, FEATURE = "guarding_the_request_boundary", "teardown_lint"
+NOTHING, SRB100_LINE_5 = "Then flake8 reports nothing", "Then flake8 prints one line, SRB100 on line 5 of app.py"
+
+FLIPS = [
+    Flip(FEATURE, "The incident's module, with no teardown at all, is reported on the line that makes the registry",
+         "Session = scoped_session(sessionmaker(bind=engine))", "Session = sessionmaker(bind=engine)"),
+    Flip(FEATURE, "The fixed module removes the session at teardown_appcontext, and nothing is reported",
+         "Session.remove()", "Session.close()"),
+    Flip(FEATURE, "remove() in a helper that the teardown function calls counts",
+         "Session.remove()", "Session.close()"),
+    Flip(FEATURE, "Flask-SQLAlchemy's db.session is not reported, since the extension removes it itself",
+         NOTHING, SRB100_LINE_5),
+    Flip(FEATURE, "A registry made by a factory function is reported where the factory's result is bound",
+         "return scoped_session(sessionmaker(bind=engine))", "return sessionmaker(bind=engine)"),
+    Flip(FEATURE,
+         "A registry imported from the project's database module is reported in the module that builds the app",
+         "Session = scoped_session(sessionmaker())", "Session = sessionmaker()"),
+    Flip(FEATURE, "The specification's own incident app removes only when asked, and a lint cannot see the condition",
+         NOTHING, SRB100_LINE_5),
+    Flip(FEATURE, "A dependency that yields a Session and never closes it is reported",
+         "session = SessionLocal()", "session = object()"),
+    Flip(FEATURE, "A close() after the yield runs only when the request succeeded, and is reported",
+         "session.close()", "session.rollback()"),
+    Flip(FEATURE, "A dependency that closes its Session in a finally is not reported",
+         "session.close()", "session.rollback()"),
+    Flip(FEATURE, "A dependency that yields inside a with block is not reported",
+         "yield session", "yield SessionLocal()"),
+    Flip(FEATURE, "A module cut off in the middle of a call",
+         "Session = scoped_session(sessionmaker(", "Session = scoped_session(sessionmaker())"),
+]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_every_flipped_lint_scenario_fails(tmp_path, spec_server):
+    features = tmp_path / "features"
+    shutil.copytree(ROOT / "features", features)
+    path = features / AREA / f"{FEATURE}.feature"
+    lines = path.read_text().splitlines(keepends=True)
+    for flip in FLIPS:
+        apply_flip(lines, flip)
+    path.write_text("".join(lines))
+    results = [s for s in run_area_copy(features, AREA, spec_server) if Path(s["feature"]["file"]).stem == FEATURE]
+    statuses = {scenario["scenario"]["name"]: scenario["status"] for scenario in results}
+    assert set(statuses) == {flip.scenario for flip in FLIPS}, "every scenario of the feature needs a flip"
+    survivors = [name for name, status in statuses.items() if status != "failed"]
+    assert not survivors, "these scenarios still pass when flipped: " + "; ".join(survivors)
