@@ -68,6 +68,11 @@ class Project:
     rows_before: tuple = ()
 
 
+def assert_one_line(result: pytest.RunResult, message: str) -> None:
+    """The run reported ``message`` as a line of its own (a setup error without traceback)."""
+    assert message in result.stdout.lines, "\n".join(result.stdout.lines)
+
+
 @pytest.fixture
 def project(pytester, monkeypatch, database) -> Project:
     """The project, with table take_home_notes made (empty) in the suite's database and dropped afterwards."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import sessionmaker
 
 try:
-    from sqlalchemy.ext.asyncio import async_sessionmaker, async_scoped_session
+    from sqlalchemy.ext.asyncio import async_scoped_session, async_sessionmaker
 except ImportError:  # SQLAlchemy 1.4: a sessionmaker of AsyncSession; async_scoped_session exists since 1.4.19
     async_sessionmaker = sessionmaker
     from sqlalchemy.ext.asyncio import async_scoped_session

@@ -53,7 +53,7 @@ def _async_maker_on(layer: AsyncLayer, maker):
 
 
 def _empty(scoped) -> None:
-    """Forget every session of a scoped registry: all scopes of a keyed one (e.g. per asyncio task), else this thread's."""
+    """Forget the sessions of a scoped registry: every scope of a keyed one (e.g. per task), else this thread's."""
     registry = scoped.registry
     if isinstance(getattr(registry, "registry", None), dict):
         registry.registry.clear()

@@ -17,7 +17,7 @@ from sqlalchemy_session_spec.layers import AsyncLayer, Layer, innermost
 
 
 def _is_async(dependency) -> bool:
-    function = getattr(dependency, "__call__", dependency) if not inspect.isfunction(dependency) else dependency
+    function = dependency if inspect.isfunction(dependency) else type(dependency).__call__  # a callable instance
     return inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)
 
 

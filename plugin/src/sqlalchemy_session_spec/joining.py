@@ -11,6 +11,8 @@ again whenever a Session's transaction ends.
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy
 from sqlalchemy import event
 
@@ -29,16 +31,18 @@ class SavepointRestarter:
     def __init__(self, connection) -> None:
         self.connection = connection
         self.savepoint = connection.begin_nested()
+        self.stopped = False  # set when the test's layer ends: a listener left behind does nothing
 
     def listen(self, target) -> None:
         """Begin the SAVEPOINT again whenever a transaction of ``target`` (a Session or a Session class) ends."""
         event.listen(target, "after_transaction_end", self.restart)
 
     def unlisten(self, target) -> None:
-        event.remove(target, "after_transaction_end", self.restart)
+        with contextlib.suppress(KeyError):  # SQLAlchemy 1.4 may not find a bound method's registration
+            event.remove(target, "after_transaction_end", self.restart)
 
     def restart(self, session, transaction) -> None:
-        if not self.savepoint.is_active:
+        if not self.stopped and not self.savepoint.is_active:
             self.savepoint = self.connection.begin_nested()
 
 

@@ -9,6 +9,7 @@ overrides serve to a request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from contextlib import asynccontextmanager, contextmanager
 
 from sqlalchemy import event
@@ -42,19 +43,18 @@ def innermost(kind: type):
 
 
 class _LayerBase:
-    def __init__(self, connection, transaction, session_class: type, parent=None) -> None:
-        self.connection = connection
-        self.transaction = transaction
+    def __init__(self, connection, session_class: type, parent=None) -> None:
+        self.connection = connection  # a Connection, or an AsyncConnection: its sync connection runs the layer
+        self.transaction = None  # the sync transaction: outer, or a SAVEPOINT in the parent's
         self.session_class = session_class
         self.parent = parent
         self.sessions: list = []  # every session made on this layer, closed when it ends
         self.restarter = None  # SQLAlchemy 1.4's recipe
         self.shared = False  # a module's or session's layer, under every test's own
         self.loop = None  # an async layer's event loop
-        self._parent_sessions_idle: list = []
 
     def _record(self, session, transaction) -> None:
-        if session not in self.sessions:
+        if self in ACTIVE and session not in self.sessions:
             self.sessions.append(session)
 
     def track(self, maker) -> None:
@@ -62,11 +62,35 @@ class _LayerBase:
         event.listen(maker, "after_transaction_create", self._record)
 
     def untrack(self, maker) -> None:
-        event.remove(maker, "after_transaction_create", self._record)
+        with contextlib.suppress(KeyError):  # SQLAlchemy 1.4 may not find a bound method's registration
+            event.remove(maker, "after_transaction_create", self._record)
 
-    def _note_parent_sessions(self) -> None:
-        if self.parent is not None:
-            self._parent_sessions_idle = [s for s in self.parent.sessions if not s.in_transaction()]
+    def _begin(self, connection) -> None:
+        """Begin the layer on the sync connection: the outer transaction, or a SAVEPOINT inside the parent's."""
+        for session in self.parent_sessions_in_transaction():
+            session.commit()  # its SAVEPOINT ends before this layer's begins; what it wrote stays shared
+        self.transaction = connection.begin_nested() if self.parent else connection.begin()
+        if not HAS_JOIN_MODES:
+            self.restarter = SavepointRestarter(connection)
+        ACTIVE.append(self)
+
+    def _end(self, connection) -> None:
+        """Close the layer's sessions, end what the test began through the parent's, roll back."""
+        ACTIVE.remove(self)
+        if self.restarter is not None:
+            self.restarter.stopped = True
+        for session in self.sessions:
+            session.close()
+        for session in self.parent_sessions_in_transaction():
+            session.rollback()  # what the test began through a shared session ends with the test
+        for session in self.parent.sessions if self.parent else ():
+            session.expire_all()
+        if self.transaction.is_active:
+            self.transaction.rollback()
+
+    def parent_sessions_in_transaction(self) -> list:
+        """Sessions of the shared layer with a transaction open (a SAVEPOINT under this layer's, once it begins)."""
+        return [session for session in self.parent.sessions if session.in_transaction()] if self.parent else []
 
 
 class Layer(_LayerBase):
@@ -88,38 +112,26 @@ class Layer(_LayerBase):
 
     @contextmanager
     def active(self):
-        if not HAS_JOIN_MODES:
-            self.restarter = SavepointRestarter(self.connection)
-        self._note_parent_sessions()
-        ACTIVE.append(self)
+        self._begin(self.connection)
         try:
             yield self
         finally:
-            ACTIVE.remove(self)
-            for session in self.sessions:
-                session.close()
-            for session in self.parent.sessions if self.parent else ():
-                if session in self._parent_sessions_idle and session.in_transaction():
-                    session.rollback()  # what the test began through a shared session ends with the test
-                session.expire_all()
-            if self.transaction.is_active:
-                self.transaction.rollback()
+            self._end(self.connection)
 
 
 @contextmanager
 def engine_layer(engine, session_class: type = Session):
     """A layer on a new connection of ``engine``: its outer transaction, rolled back at the end."""
     make_savepoints_work(engine)
-    with engine.connect() as connection:
-        with Layer(connection, connection.begin(), session_class).active() as layer:
-            yield layer
+    with engine.connect() as connection, Layer(connection, session_class).active() as layer:
+        yield layer
 
 
 @contextmanager
 def savepoint_layer(parent: Layer):
-    """A layer inside ``parent``: a SAVEPOINT on its connection, rolled back to at the end."""
+    """A layer inside ``parent``: a SAVEPOINT on its connection (begun on activation), rolled back to at the end."""
     connection = parent.connection
-    with Layer(connection, connection.begin_nested(), parent.session_class, parent).active() as layer:
+    with Layer(connection, parent.session_class, parent).active() as layer:
         yield layer
 
 
@@ -151,28 +163,13 @@ class AsyncLayer(_LayerBase):
         options = {**join_options(), "sync_session_class": self.sync_session_class(), **session_options}
         return async_sessionmaker(class_=self.session_class, bind=self.connection, **options)
 
-    async def _call(self, session, method: str) -> None:
-        """Run a method of a recorded session: they are the sync sessions inside AsyncSessions."""
-        await self.connection.run_sync(lambda _: getattr(session, method)())
-
     @asynccontextmanager
     async def active(self):
-        if not HAS_JOIN_MODES:
-            self.restarter = await self.connection.run_sync(SavepointRestarter)
-        self._note_parent_sessions()
-        ACTIVE.append(self)
+        await self.connection.run_sync(self._begin)
         try:
             yield self
         finally:
-            ACTIVE.remove(self)
-            for session in self.sessions:
-                await self._call(session, "close")
-            for session in self.parent.sessions if self.parent else ():
-                if session in self._parent_sessions_idle and session.in_transaction():
-                    await self._call(session, "rollback")
-                session.expire_all()
-            if self.transaction.is_active:
-                await self.transaction.rollback()
+            await self.connection.run_sync(self._end)
 
 
 @asynccontextmanager
@@ -185,7 +182,7 @@ async def async_engine_layer(async_engine, session_class: type | None = None):
     make_savepoints_work(async_engine.sync_engine)
     replace_connections_of_other_loops(async_engine)
     async with async_engine.connect() as connection:
-        layer = AsyncLayer(connection, await connection.begin(), session_class or AsyncSession)
+        layer = AsyncLayer(connection, session_class or AsyncSession)
         layer.loop = asyncio.get_running_loop()
         async with layer.active():
             yield layer
@@ -194,7 +191,7 @@ async def async_engine_layer(async_engine, session_class: type | None = None):
 @asynccontextmanager
 async def async_savepoint_layer(parent: AsyncLayer):
     connection = parent.connection
-    layer = AsyncLayer(connection, await connection.begin_nested(), parent.session_class, parent)
+    layer = AsyncLayer(connection, parent.session_class, parent)
     layer.loop = parent.loop
     async with layer.active():
         yield layer

@@ -8,6 +8,7 @@ way to say "this connection is unusable": the pool replaces it (and every connec
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 
 from sqlalchemy import event
@@ -33,10 +34,8 @@ def _close_quietly(driver_connection) -> None:
     """Close a connection of another (perhaps ended) loop without waiting, so the pool need not close it there."""
     terminate = getattr(driver_connection, "terminate", None)  # asyncpg
     if callable(terminate):
-        try:
+        with contextlib.suppress(RuntimeError):  # its loop is closed: the socket goes with the garbage
             terminate()
-        except RuntimeError:  # its loop is closed: the socket goes with the garbage
-            pass
 
 
 def replace_connections_of_other_loops(async_engine) -> None:

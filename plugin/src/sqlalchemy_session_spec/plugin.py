@@ -91,8 +91,10 @@ class PointedFactories:
         try:
             self.stack.enter_context(factories_pointed_at(self.layer, factories))
         except NotAFactory as error:
-            settings.refuse(str(error))
-        return factories[0] if len(factories) == 1 else factories
+            refusal = str(error)
+        else:
+            return factories[0] if len(factories) == 1 else factories
+        settings.refuse(refusal)  # outside the except block: one line, no chained traceback
 
     def __enter__(self):
         return self

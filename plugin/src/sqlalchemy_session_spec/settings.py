@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from sqlalchemy_session_spec.sqlite import SavepointUnsupported, make_savepoints_work
 from sqlalchemy_session_spec.session_classes import (
     BadSessionClass,
     check_async_session_class,
     check_session_class,
     import_dotted,
 )
+from sqlalchemy_session_spec.sqlite import SavepointUnsupported, make_savepoints_work
 
 OPTIONS = {
     "rollback_engine_fixture": ("the project's fixture returning a sync Engine", "engine"),
