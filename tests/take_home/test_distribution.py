@@ -33,20 +33,3 @@ def test_it_imports_nothing_of_the_specification_and_no_web_framework_at_module_
         assert "support" not in _imports(tree, module_level_only=False), source
         if source.name != "fastapi.py":
             assert not _imports(tree, module_level_only=True) & WEB_FRAMEWORKS, source
-
-
-def test_pytest_fixtures_lists_its_fixtures_in_an_empty_project(pytester):
-    result = pytester.runpytest_subprocess("--fixtures", "-p", "no:randomly")
-    names = {line.split(" ")[0] for line in result.stdout.lines}
-    assert {
-        "rollback_connection",
-        "rollback_session",
-        "rollback_sessionmaker",
-        "rollback_factories",
-        "rollback_shared_session",
-        "async_rollback_connection",
-        "async_rollback_session",
-        "async_rollback_sessionmaker",
-        "async_rollback_factories",
-        "async_rollback_shared_session",
-    } <= names, result.stdout.str()

@@ -70,7 +70,7 @@ BAD_INPUT = [
         "no engine fixture of the configured name",
         "rollback_engine_fixture = db_engine",
         "def test_it(rollback_session): pass",
-        "rollback_layer needs a fixture named 'db_engine' returning an Engine: define it in conftest.py, "
+        "rollback_session needs a fixture named 'db_engine' returning an Engine: define it in conftest.py, "
         "or set rollback_engine_fixture = <your fixture's name> in the pytest ini",
     ),
     (
@@ -102,15 +102,34 @@ BAD_INPUT = [
         "use sqlite:/// (pysqlite) or sqlite+aiosqlite:/// in the engine's URL",
     ),
     (
+        "no async engine fixture of the configured name",
+        "rollback_async_engine_fixture = db_async_engine",
+        "import pytest\n@pytest.mark.asyncio\nasync def test_it(async_rollback_session): pass",
+        "async_rollback_session needs a fixture named 'db_async_engine' returning an AsyncEngine: define it in "
+        "conftest.py, or set rollback_async_engine_fixture = <your fixture's name> in the pytest ini",
+    ),
+    (
+        "an engine fixture that returns something else",
+        "rollback_engine_fixture = engine_url",
+        "def test_it(rollback_session): pass",
+        "the fixture 'engine_url' (rollback_engine_fixture) returned str, not an Engine: "
+        "return the engine from it, or name your engine fixture in rollback_engine_fixture",
+    ),
+    (
         "an async fixture with no async plugin",
         "",
         "def test_it(async_rollback_session): pass",
-        "async_rollback_layer needs an async test runner: pip install pytest-asyncio and mark the test "
+        "async_rollback_session needs an async test runner: pip install pytest-asyncio and mark the test "
         "@pytest.mark.asyncio, or mark it @pytest.mark.anyio (anyio's plugin)",
     ),
 ]
 
 BAD_CONFTEST = """
+    @pytest.fixture
+    def engine_url():
+        return "postgresql://somewhere/else"
+
+
     @pytest.fixture
     def function_engine(engine):
         return engine
@@ -135,7 +154,8 @@ BAD_CONFTEST = """
 
 @pytest.mark.parametrize(("ini", "test", "message"), [case[1:] for case in BAD_INPUT], ids=[c[0] for c in BAD_INPUT])
 def test_bad_input_is_refused_in_one_line(project, ini, test, message):
-    result = project.run(test, "-p", "no:asyncio", "-p", "no:anyio", conftest=BAD_CONFTEST, ini=ini)
+    plugins_off = ("-p", "no:anyio") if "asyncio" in test else ("-p", "no:asyncio", "-p", "no:anyio")
+    result = project.run(test, *plugins_off, conftest=BAD_CONFTEST, ini=ini)
     result.assert_outcomes(errors=1)
     assert_one_line(result, message)
 

@@ -46,7 +46,7 @@ def _variant(request, base: str) -> str:
     if request.config.pluginmanager.hasplugin("asyncio"):
         loop_scope = _loop_scope_of_test(request) if _LOOP_SCOPED else "function"
         return f"{base}_asyncio_{request.scope if shared else loop_scope}"
-    settings.refuse(NO_RUNNER.format(fixture=request.fixturename))
+    settings.refuse(NO_RUNNER.format(fixture=settings.asked_for(request)))
 
 
 def _shared_active_or_requested(request) -> bool:
@@ -107,7 +107,8 @@ def async_rollback_shared_session(request):
 
 def rollback_layer_for_async_tests(request) -> None:
     """The autouse fixture's async half: a layer for every test while an async shared layer is active."""
-    if _shared_active_or_requested(request):
+    runnable = "anyio_backend" in request.fixturenames or request.config.pluginmanager.hasplugin("asyncio")
+    if runnable and _shared_active_or_requested(request):  # a sync test under anyio alone cannot have one
         request.getfixturevalue("async_rollback_layer")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from sqlalchemy_session_spec.session_classes import (
     BadSessionClass,
@@ -40,6 +41,16 @@ def shared_scope(fixture_name: str, config) -> str:
     return config.getini("rollback_shared_scope")
 
 
+FIXTURES = ("connection", "session", "sessionmaker", "factories", "shared_session")
+PUBLIC_FIXTURES = {f"{prefix}rollback_{name}" for prefix in ("", "async_") for name in FIXTURES}
+
+
+def asked_for(request) -> str:
+    """For messages: the plugin's fixture the test asked for, else the one being set up."""
+    asked = getattr(request.node, "fixturenames", ())
+    return next((name for name in asked if name in PUBLIC_FIXTURES), request.fixturename)
+
+
 def refuse(message: str):
     """Fail the fixture with one line and no traceback."""
     pytest.fail(message, pytrace=False)
@@ -54,6 +65,14 @@ def session_class(config, is_async: bool = False) -> type:
         refuse(f"{option}: {error}")
 
 
+def _is_engine(found, is_async: bool) -> bool:
+    if is_async:
+        from sqlalchemy.ext.asyncio import AsyncEngine
+
+        return isinstance(found, AsyncEngine)
+    return isinstance(found, Engine)
+
+
 def engine(request, is_async: bool = False):
     """The project's engine fixture named by the ini option."""
     option = "rollback_async_engine_fixture" if is_async else "rollback_engine_fixture"
@@ -63,7 +82,7 @@ def engine(request, is_async: bool = False):
         found = request.getfixturevalue(name)
     except pytest.FixtureLookupError:
         refuse(
-            f"{request.fixturename} needs a fixture named {name!r} returning {kind}: define it in conftest.py, "
+            f"{asked_for(request)} needs a fixture named {name!r} returning {kind}: define it in conftest.py, "
             f"or set {option} = <your fixture's name> in the pytest ini"
         )
     except pytest.fail.Exception as error:
@@ -72,6 +91,11 @@ def engine(request, is_async: bool = False):
         refuse(
             f"{request.fixturename} has {request.scope} scope, so the engine fixture {name!r} needs {request.scope} "
             f'scope or broader: declare it @pytest.fixture(scope="session")'
+        )
+    if not _is_engine(found, is_async):
+        refuse(
+            f"the fixture {name!r} ({option}) returned {type(found).__name__}, not {kind}: "
+            f"return the engine from it, or name your engine fixture in {option}"
         )
     try:
         make_savepoints_work(getattr(found, "sync_engine", found))
