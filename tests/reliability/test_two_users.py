@@ -43,7 +43,7 @@ pytestmark = [
 SPEC = ("steps", "-p", "no:randomly")
 QUICK = ("steps/test_savepoint_rollback.py", "-k", "test_savepoint_rollback", "-p", "no:randomly")
 RUN_DIRECTORY = re.compile(r"data in (\S+)/run-\d+-[0-9a-f]+,")
-CHECKOUT_PARTS = ("features", "steps", "support", "conftest.py", "pyproject.toml")
+CHECKOUT_PARTS = ("features", "steps", "support", "plugin", "conftest.py", "pyproject.toml")
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,7 @@ def readable_copy() -> Iterator[Path]:
             shutil.copytree(site, target, symlinks=True)
         for editable in target.glob("__editable__*"):  # they point at the checkout: the copy is its own
             editable.unlink()
+        (target / "take_home_plugin.pth").write_text(f"{copy / 'plugin' / 'src'}\n")  # the plugin's copy
         for directory, _, _ in os.walk(copy):
             os.chmod(directory, 0o755)
         yield copy
