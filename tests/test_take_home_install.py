@@ -23,18 +23,8 @@ HEAVY = {
     "jinja2",
     "docker",
 }
-FIXTURES = [
-    "rollback_connection",
-    "rollback_session",
-    "rollback_sessionmaker",
-    "rollback_factories",
-    "rollback_shared_session",
-    "async_rollback_connection",
-    "async_rollback_session",
-    "async_rollback_sessionmaker",
-    "async_rollback_factories",
-    "async_rollback_shared_session",
-]
+LAYERS = ("connection", "session", "sessionmaker", "factories", "shared_session")
+FIXTURES = [f"{flavour}rollback_{layer}" for flavour in ("", "async_") for layer in LAYERS]  # as the API names them
 REQUIRES = 'import importlib.metadata as m; print("\\n".join(m.requires("pytest-sqlalchemy-session-spec") or []))'
 
 

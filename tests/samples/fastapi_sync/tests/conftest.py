@@ -28,10 +28,7 @@ def client(engine):
 
 @pytest.fixture(scope="module")
 def token(rollback_shared_session):
-    """A user, a login token and a to-do, made once per module; every test of the module starts from them."""
-    user = User(name="ada", token="ada-secret")
-    rollback_shared_session.add(user)
-    rollback_shared_session.flush()
-    rollback_shared_session.add(Todo(user_id=user.id, title="water the plants"))
+    """A user with a login token and a to-do, made once per module; every test of the module starts from them."""
+    rollback_shared_session.add(User(name="ada", token="ada-secret", todos=[Todo(title="water the plants")]))
     rollback_shared_session.commit()
     return {"Authorization": "Bearer ada-secret"}

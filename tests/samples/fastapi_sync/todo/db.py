@@ -1,5 +1,5 @@
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import declarative_base
+from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
 
@@ -10,6 +10,7 @@ class User(Base):
     id = Column(Integer, primary_key=True)
     name = Column(String(50), unique=True, nullable=False)
     token = Column(String(64), unique=True, nullable=False)
+    todos = relationship("Todo", order_by="Todo.id")
 
 
 class Todo(Base):
@@ -19,4 +20,3 @@ class Todo(Base):
     id = Column(Integer, primary_key=True)
     user_id = Column(ForeignKey("users.id"), nullable=False)
     title = Column(String(100), nullable=False)
-    done = Column(Boolean, nullable=False, default=False)
