@@ -23,6 +23,7 @@ from tests.helpers.samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "plugin"
+SAMPLE_PINS = ROOT / "tests" / "samples" / "constraints.txt"
 DISTRIBUTION = "pytest-sqlalchemy-session-spec"
 BUILD_LEFTOVERS = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", ".venv", ".pytest_cache")
 
@@ -69,11 +70,24 @@ def plugin_wheel(directory: Path) -> Path:
     return wheel
 
 
+CASE_PICKS = ("pytest", "pytest-asyncio", "sqlalchemy")  # the lines each case asks for itself
+
+
+def tested_versions(directory: Path) -> Path:
+    """The project's tested versions (constraints.txt and the samples' own), less what each case picks."""
+    pins = [*(ROOT / "constraints.txt").read_text().splitlines(), *SAMPLE_PINS.read_text().splitlines()]
+    kept = [pin for pin in pins if pin and not pin.startswith("#") and pin.split("==")[0].lower() not in CASE_PICKS]
+    constraints = directory.parent / f"{directory.name}-constraints.txt"
+    constraints.write_text("\n".join(kept) + "\n")
+    return constraints
+
+
 def fresh_venv(directory: Path, *requirements: str | Path) -> Path:
-    """A new virtual environment (the running Python's version) holding ``requirements``; its python."""
+    """A new virtual environment (the running Python's version) holding ``requirements`` at the tested versions;
+    its python."""
     uv("venv", "--quiet", "--python", sys.executable, directory)
     python = directory / "bin" / "python"
-    uv("pip", "install", "--quiet", "--python", python, *requirements)
+    uv("pip", "install", "--quiet", "--python", python, "-c", tested_versions(directory), *requirements)
     return python
 
 

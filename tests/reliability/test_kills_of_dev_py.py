@@ -39,7 +39,12 @@ STAND_IN = textwrap.dedent("""
     here = pathlib.Path(sys.argv[1])
     if not (here / "hold").exists():
         sys.exit(0)
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    # the child waits out signals (its parent kills it) and says when it is past start-up: a signal that meets
+    # a Python still importing site ends it with a "Fatal Python error" and a traceback of its own
+    waits = ("import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+             "signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(600)")
+    child = subprocess.Popen([sys.executable, "-c", waits], stdout=subprocess.PIPE)
+    child.stdout.readline()
     def tear_down(signum, frame):
         with (here / "signals").open("a") as signals:
             signals.write(signal.Signals(signum).name + "\\n")
