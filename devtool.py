@@ -1,10 +1,11 @@
 """Set up and run the project with nothing but Python 3.11+.
 
-    python3 dev.py spec    run the specification on every SQLAlchemy line, print it as a readable spec, and
-                           write the living documentation (site/index.html)
+    python3 dev.py spec    run the specification on every SQLAlchemy line, on PostgreSQL, then on SQLite, then on
+                           MariaDB where its server binaries are installed (or SPEC_MARIADB_URL names a server),
+                           print it as a readable spec, and write the living documentation (site/index.html)
     python3 dev.py test    run all tests: the specification on every line, the support code's own tests
-                           (which check the living documentation in a browser), the reliability runs
-                           (random order, workers, kills, bad input), and render the site
+                           (which check the living documentation in a browser), the take-home samples, the
+                           reliability runs (random order, workers, kills, bad input), and render the site
 
 The first run creates .venv (with uv, nox and ruff) from the project's own files; later runs reuse it.
 Extra arguments after the command go to pytest, e.g. ``python3 dev.py spec -- --db=url --db-url=...``.
@@ -30,7 +31,9 @@ import time
 import venv
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -246,35 +249,102 @@ def sessions_current() -> bool:
     return stamp is not None and all(source.stat().st_mtime <= stamp for source in SESSION_SOURCES)
 
 
+@dataclass(frozen=True)
+class NoxRun:
+    """Nox sessions run by one nox process, once the runs it comes ``after`` (their indices) have passed."""
+
+    sessions: list[str]
+    after: tuple[int, ...] = ()
+    pytest_arguments: tuple[str, ...] = ()
+
+
 def nox_at_once(*session_groups: list[str], pytest_arguments: list[str], install: bool) -> None:
-    """Each group of nox sessions in a process of its own, all at once. Their output is kept apart and printed
-    whole, group after group in the order given, each as soon as it and those before it have ended (a group alone
-    prints as it goes). Without ``install``, reused environments skip their installs."""
+    """Each group of nox sessions in a process of its own, all at once (see ``nox_runs``)."""
+    nox_runs([NoxRun(group, pytest_arguments=tuple(pytest_arguments)) for group in session_groups], install=install)
+
+
+def nox_runs(runs: list[NoxRun], install: bool) -> None:
+    """Each run in a nox process of its own, started as soon as the runs it comes after have passed (a run after one
+    that failed is not started). Their output is kept apart and printed whole, run after run in the order given,
+    each as soon as it and those before it have ended (a run alone prints as it goes). Without ``install``, reused
+    environments skip their installs. Ends with the first failed run's code."""
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
     nox_command = [str(BIN / "nox"), "--noxfile", str(ROOT / "noxfile.py"), *([] if install else ["--no-install"])]
-    if len(session_groups) > 1:
-        print(f"running {', '.join(' '.join(group) for group in session_groups)} at once; each one's output "
-              "follows when it has ended", flush=True)  # fmt: skip
-    codes = []
+    if len(runs) > 1:
+        print(f"running {described(runs)}; each one's output follows when it has ended", flush=True)
+    codes: dict[int, int] = {}
     with ExitStack() as outputs:
-        running = []
-        try:
-            for sessions in session_groups:
-                output = outputs.enter_context(tempfile.TemporaryFile()) if len(session_groups) > 1 else None
-                redirected = {"stdout": output, "stderr": subprocess.STDOUT} if output else {}
-                command = [*nox_command, "--sessions", *sessions, "--", *pytest_arguments]
-                running.append((CHILDREN.start(command, cwd=ROOT, **redirected), output))
-        finally:  # interrupted while starting them too: those started are waited for, and shown
-            for (process, watcher), output in running:
-                codes.append(CHILDREN.wait(process, watcher))
+        running: dict[int, tuple[subprocess.Popen, subprocess.Popen, IO[bytes] | None]] = {}
+        shown = 0
+
+        def show_those_ended() -> int:
+            ended = shown
+            while ended < len(runs) and ended in codes:
+                output = running[ended][2] if ended in running else None
                 if output:
                     output.seek(0)
                     shutil.copyfileobj(output, sys.stdout.buffer)
                     sys.stdout.flush()
+                ended += 1
+            return ended
+
+        try:
+            while len(codes) < len(runs):
+                for index, nox_run in enumerate(runs):
+                    if index in codes or index in running:
+                        continue
+                    failed_before = [codes[before] for before in nox_run.after if codes.get(before, 0)]
+                    if failed_before:
+                        codes[index] = failed_before[0]  # not started
+                    elif all(before in codes for before in nox_run.after):
+                        output = outputs.enter_context(tempfile.TemporaryFile()) if len(runs) > 1 else None
+                        redirected = {"stdout": output, "stderr": subprocess.STDOUT} if output else {}
+                        command = [*nox_command, "--sessions", *nox_run.sessions, "--", *nox_run.pytest_arguments]
+                        running[index] = (*CHILDREN.start(command, cwd=ROOT, **redirected), output)
+                for index, (process, watcher, _) in running.items():
+                    if index not in codes and process.poll() is not None:
+                        codes[index] = CHILDREN.wait(process, watcher)
+                shown = show_those_ended()
+                time.sleep(0.05)
+        finally:  # interrupted too: those started are waited for, and shown
+            for index, (process, watcher, _) in running.items():
+                if index not in codes:
+                    codes[index] = CHILDREN.wait(process, watcher)
+            for index in range(len(runs)):
+                codes.setdefault(index, 0)  # never started: nothing to show
+            show_those_ended()
     CHILDREN.stop_if_interrupted()
-    failed = next((code for code in codes if code), 0)
+    failed = next((codes[index] for index in range(len(runs)) if codes[index]), 0)
     if failed:
         sys.exit(failed)
+
+
+def described(runs: list[NoxRun]) -> str:
+    """``spec(1.4), tests at once, then docs after spec(1.4), ...``: what runs at once and what waits."""
+    names = [" ".join(nox_run.sessions) for nox_run in runs]
+    first = [name for nox_run, name in zip(runs, names, strict=True) if not nox_run.after]
+    later = [
+        f"{name} once {', '.join(names[before] for before in nox_run.after)} passed"
+        for nox_run, name in zip(runs, names, strict=True)
+        if nox_run.after
+    ]
+    return f"{', '.join(first)} at once" + "".join(f"; {one}" for one in later)
+
+
+def mariadb_missing() -> str | None:
+    """Why the lines cannot run on MariaDB here (no server binaries, no SPEC_MARIADB_URL), in one line; None when they
+    can. The binaries are looked for as the mariadb provider does (support.database.mysql.binaries)."""
+    if os.environ.get("SPEC_MARIADB_URL") or os.environ.get("SPEC_MARIADB_BIN"):
+        return None
+    places = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/bin", "/usr/local/mysql/bin"])
+    server = shutil.which("mariadbd", path=places) or shutil.which("mysqld", path=places)
+    installer = shutil.which("mariadb-install-db", path=places) or shutil.which("mysql_install_db", path=places)
+    if server and installer:
+        return None
+    return (
+        "dev.py: no MariaDB server binaries (mariadbd, mariadb-install-db) on PATH or in /usr/sbin, and no "
+        "SPEC_MARIADB_URL: the MySQL/MariaDB runs are left out (install Debian's mariadb-server package to have them)"
+    )
 
 
 def sqlalchemy_lines() -> list[str]:
@@ -286,6 +356,20 @@ def sqlalchemy_lines() -> list[str]:
     raise SystemExit("noxfile.py names no SQLALCHEMY_LINES")
 
 
+def test_runs(lines: list[list[str]], pytest_arguments: tuple[str, ...]) -> list[NoxRun]:
+    """What ``dev.py test`` runs, and what waits for what. At once: the lines, the support tests, the take-home
+    samples and the isolation runs (the specification in random orders and across workers), which write nothing
+    into the repository and leave no shared memory behind. The site once the lines have passed. The other
+    reliability runs once the site and the support tests have passed: they check that nothing writes to the
+    repository (the lines and the site do) and look at the whole machine's orphaned shared memory and the
+    service's databases, which some support tests' kills and url runs leave for the next start to sweep."""
+    at_once = [*lines, ["tests"], ["samples"], ["isolation"]]
+    runs = [NoxRun(sessions, pytest_arguments=pytest_arguments) for sessions in at_once]
+    tests, docs = at_once.index(["tests"]), len(runs)
+    runs.append(NoxRun(["docs"], after=tuple(range(len(lines)))))
+    return [*runs, NoxRun(["reliability"], after=(tests, docs), pytest_arguments=pytest_arguments)]
+
+
 def commands(arguments: list[str]) -> None:
     if not arguments or arguments[0] not in ("spec", "test"):
         sys.exit(__doc__.split("\n\n``dev.py``")[0])
@@ -293,18 +377,22 @@ def commands(arguments: list[str]) -> None:
     if pytest_arguments[:1] == ["--"]:
         pytest_arguments = pytest_arguments[1:]
     ensure_tools()
-    lines = [[f"spec({line})"] for line in sqlalchemy_lines()]
+    # a line's nox process runs it on PostgreSQL, then on SQLite (no server: a file database), then on MariaDB
+    missing = mariadb_missing()
+    if missing and os.environ.get("SPEC_REQUIRE_MARIADB"):  # CI: the MariaDB runs are required
+        sys.exit(missing.replace("are left out", "are required (SPEC_REQUIRE_MARIADB)"))
+    if missing:
+        print(missing, flush=True)
+    databases = ["spec", "spec-sqlite"] + ([] if missing else ["spec-mariadb"])
+    lines = [[f"{session}({line})" for session in databases] for line in sqlalchemy_lines()]
     install = not sessions_current()
     if command == "spec":
-        readable = ["--gherkin-terminal-reporter", "-vv", "-p", "no:randomly"]
+        readable = ["--spec-reporter=spec", "-p", "no:randomly"]
         nox_at_once(*lines, pytest_arguments=[*readable, *pytest_arguments], install=install)
         nox_at_once(["docs"], pytest_arguments=[], install=install)
         print(f"living documentation: {ROOT / 'site' / 'index.html'}")
     else:
-        # the reliability runs check that nothing writes to the repository: they start once the others are done
-        nox_at_once(*lines, ["tests"], pytest_arguments=pytest_arguments, install=install)
-        nox_at_once(["docs"], pytest_arguments=[], install=install)
-        nox_at_once(["reliability"], pytest_arguments=pytest_arguments, install=install)
+        nox_runs(test_runs(lines, tuple(pytest_arguments)), install=install)
     if install:
         SESSIONS_STAMP.parent.mkdir(exist_ok=True)
         SESSIONS_STAMP.touch()

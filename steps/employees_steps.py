@@ -1,8 +1,9 @@
 """Employees: the HR records of the request-boundary incident."""
 
-from pytest_bdd import given, parsers
+from pytest_bdd import given, parsers, when
 
 from support.observer import Observer
+from support.outcome import Outcome
 
 
 @given(parsers.parse("employee {employee_id:d} is stored with the email {email}"))
@@ -14,6 +15,11 @@ def _(observer: Observer, employee_id: int, email: str):
 def _(observer: Observer, employee_id: int, email: str):
     """The write path of the incident: its own connection, its own committed transaction."""
     observer.commit_employee_email(employee_id, email)
+
+
+@when(parsers.parse("another connection commits the email {email} for employee {employee_id:d}"))
+def _(observer: Observer, outcome: Outcome, employee_id: int, email: str):
+    outcome.attempt(lambda: observer.commit_employee_email(employee_id, email))
 
 
 @given(parsers.parse("employees {first:d} to {last:d} are stored"))

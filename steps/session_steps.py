@@ -9,17 +9,22 @@ from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.exc import DetachedInstanceError
 
 from support import reads
+from support.databases import DEFAULT_ISOLATION
 from support.families import Family, LoadedParent
 from support.models import Employee, User
 from support.outcome import Outcome
 from support.parameter_types import typed
 from support.sessions import (
     ScenarioSessions,
+    SessionsAroundClosing,
     SessionsAroundRemoval,
     SessionsOnTwoThreads,
     ask_twice_and_on_another_thread,
+    close_and_ask_again,
     remove_and_ask_again,
 )
+from support.sql_log import SqlLog, describe
+from support.warnings_log import WarningsLog, issued_by_the_when
 
 
 @pytest.fixture
@@ -44,8 +49,10 @@ def session(loaded_parent: LoadedParent) -> Session:
     typed("a scoped session at {isolation:Isolation} isolation, expire_on_commit {expire_on_commit:OnOff}"),
     target_fixture="registry",
 )
-def _(sessions: ScenarioSessions, isolation: str, expire_on_commit: bool) -> scoped_session:
-    return sessions.scoped(sessions.engine(isolation_level=isolation), expire_on_commit=expire_on_commit)
+def _(sessions: ScenarioSessions, isolation: str | None, expire_on_commit: bool) -> scoped_session:
+    """An isolation level the database lacks is refused by SQLAlchemy (ArgumentError naming the valid ones)."""
+    level = isolation or DEFAULT_ISOLATION[sessions.url.get_backend_name()]  # set, whatever the server's own default
+    return sessions.scoped(sessions.engine(isolation_level=level), expire_on_commit=expire_on_commit)
 
 
 @given("a scoped session", target_fixture="registry")
@@ -58,9 +65,9 @@ def _(registry: scoped_session, request_objects: list[Employee], employee_id: in
     request_objects.append(registry().get(Employee, employee_id))
 
 
-@given("the earlier request committed its transaction")
-def _(registry: scoped_session):
-    registry().commit()
+@given(typed("the earlier request {end:RequestEnding}"))
+def _(registry: scoped_session, end):
+    end(registry())
 
 
 @given("the earlier request left its transaction open")
@@ -82,6 +89,24 @@ def _(registry: scoped_session, request_objects: list[Employee], employee_id: in
     assert not _is_present(registry(), employee_id), "something still holds the employee"
 
 
+@given(parsers.parse("the earlier request changed the name of employee {employee_id:d} without flushing"))
+def _(registry: scoped_session, employee_id: int):
+    registry().get(Employee, employee_id).name = "Renamed, not flushed"
+
+
+@given(parsers.parse("the application has let go of employee {employee_id:d}"))
+def _(request_objects: list[Employee], application_references: list[Employee], employee_id: int):
+    """Nothing outside the session references the object any more; whether the session still does is its own affair."""
+    request_objects.clear()
+    application_references.clear()
+    gc.collect()
+
+
+@given(parsers.parse("the same thread has read the email column of employee {employee_id:d}, which showed {email}"))
+def _(registry: scoped_session, employee_id: int, email: str):
+    assert reads.read_column_query(registry(), employee_id) == email
+
+
 def _identity(instance) -> tuple:
     """The primary key the Session knows the object by, read without loading anything."""
     return inspect(instance).identity
@@ -101,14 +126,28 @@ def _(registry: scoped_session, outcome: Outcome, employee_id: int):
     outcome.attempt(lambda: reads.read_column_query(registry(), employee_id))
 
 
-@when(parsers.parse("the same thread runs a SELECT of the entity for employee {employee_id:d}"))
-def _(registry: scoped_session, outcome: Outcome, employee_id: int):
-    outcome.attempt(lambda: reads.read_entity_query(registry(), employee_id))
+@when(typed("the same thread runs {query:EntityQuery} for employee {employee_id:d}"))
+def _(registry: scoped_session, outcome: Outcome, query: reads.Read, employee_id: int):
+    outcome.attempt(lambda: query(registry(), employee_id))
 
 
 @when(parsers.parse("the same thread expires everything in its session and reads employee {employee_id:d}"))
 def _(registry: scoped_session, outcome: Outcome, employee_id: int):
     outcome.attempt(lambda: reads.read_after_expire_all(registry(), employee_id))
+
+
+@when(parsers.parse("the same thread expires employee {employee_id:d} and reads it"))
+def _(registry: scoped_session, outcome: Outcome, employee_id: int):
+    outcome.attempt(lambda: reads.read_after_expire(registry(), employee_id))
+
+
+@when(typed("the same thread {step:TransactionStep}, then reads employee {employee_id:d}"))
+def _(registry: scoped_session, outcome: Outcome, step, employee_id: int):
+    def then_read():
+        step(registry())
+        return reads.read_by_identity(registry(), employee_id)
+
+    outcome.attempt(then_read)
 
 
 @when(parsers.parse("the same thread refreshes employee {employee_id:d} and reads it"))
@@ -126,6 +165,16 @@ def _(outcome: Outcome, email: str):
     assert outcome.succeeded() == email
 
 
+@then(typed("the {operation:Operation} sent BEGIN, then one SELECT of employee {employee_id:d}"))
+def _(sql_log: SqlLog, employee_id: int):
+    """A new transaction: the session had none left when the read came."""
+    sent = sql_log.during("when")
+    assert [(entry.verb, entry.table) for entry in sent] == [("BEGIN", ""), ("SELECT", "employees")], describe(sent)
+    parameters = sent[1].parameters
+    values = parameters.values() if isinstance(parameters, dict) else parameters or ()
+    assert employee_id in values, f"the SELECT was not for employee {employee_id}"
+
+
 # --- the registry itself ---------------------------------------------------------------------------
 
 
@@ -140,6 +189,26 @@ def _(registry: scoped_session) -> SessionsOnTwoThreads:
 @when("this thread removes its session and asks the registry again", target_fixture="sessions_around_removal")
 def _(registry: scoped_session) -> SessionsAroundRemoval:
     return remove_and_ask_again(registry)
+
+
+@when(
+    typed("the earlier request {end:RequestEnding} and this thread asks the registry again"),
+    target_fixture="sessions_around_closing",
+)
+def _(registry: scoped_session, end) -> SessionsAroundClosing:
+    return close_and_ask_again(registry, end)
+
+
+@then("the registry handed back the same session, with an empty identity map")
+def _(sessions_around_closing: SessionsAroundClosing):
+    assert sessions_around_closing.after_closing is sessions_around_closing.closed
+    assert len(sessions_around_closing.after_closing.identity_map) == 0
+
+
+@then("the objects of the closed session are detached")
+def _(sessions_around_closing: SessionsAroundClosing, application_references: list[Employee]):
+    assert application_references, "the application references nothing to check"
+    assert all(Session.object_session(o) is None for o in application_references)
 
 
 @then("both sessions on this thread are the same object")
@@ -176,6 +245,17 @@ def _(sessions: ScenarioSessions, request_objects: list[Employee], employee_id: 
     session.__enter__()
     request_objects.append(session.get(Employee, employee_id))
     return session
+
+
+@given(
+    parsers.parse(
+        "an earlier request read employee {employee_id:d} inside sessionmaker.begin(), which committed and closed it"
+    )
+)
+def _(sessions: ScenarioSessions, request_objects: list[Employee], employee_id: int):
+    """``with Session.begin() as session:``, the sessionmaker's own per-request block."""
+    with sessions.maker(sessions.engine()).begin() as session:
+        request_objects.append(session.get(Employee, employee_id))
 
 
 @given("that request committed and its context manager closed the session")
@@ -241,6 +321,25 @@ def _(session: Session, outcome: Outcome, sql: str):
 @when("the session runs a Core query on the users table")
 def _(session: Session, outcome: Outcome):
     outcome.attempt(lambda: len(session.execute(select(User.__table__)).all()))
+
+
+@when('the session runs "SELECT count(*) FROM users" with exec_driver_sql() on its connection')
+def _(session: Session, outcome: Outcome):
+    outcome.attempt(lambda: session.connection().exec_driver_sql("SELECT count(*) FROM users").scalar())
+
+
+@then(typed("the {operation:Operation} issued no warning of any kind"))
+def _(warnings_log: WarningsLog, sql_log: SqlLog):
+    """Any Warning subclass counts (SAWarning, SADeprecationWarning, RemovedIn20Warning, ...), issued by the When."""
+    issued = issued_by_the_when(warnings_log, sql_log.step_kinds)
+    assert issued == [], f"the When warned: {issued}"
+
+
+@then(typed('the {operation:Operation} itself warned "{message}"'))
+def _(warnings_log: WarningsLog, sql_log: SqlLog, message: str):
+    """Issued while the When ran, not by a Given before it."""
+    issued = [entry.message for entry in issued_by_the_when(warnings_log, sql_log.step_kinds)]
+    assert any(message in text for text in issued), f"the When issued no warning with {message!r}; it issued: {issued}"
 
 
 @then(parsers.parse("the query counted {count:d} users"))

@@ -7,13 +7,22 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
-from support.joining import JoinedTest, JoinSetup, join_async, join_sync, recommended_async, recommended_sync
+from support.joining import (
+    JoinedTest,
+    JoinSetup,
+    join_async,
+    join_sync,
+    made_session,
+    recommended_async,
+    recommended_sync,
+)
 from support.models import ShopOrder
 from support.observer import Observer
 from support.outcome import Outcome
 from support.parameter_types import typed
 from support.sessions import ScenarioSessions
 from support.sql_log import SqlLog
+from support.warnings_log import is_sqlalchemy_warning
 
 
 @pytest.fixture
@@ -35,6 +44,12 @@ def _(join_setup: JoinSetup):
 @given("the test's connection is already inside a savepoint")
 def _(join_setup: JoinSetup):
     join_setup.already_in_savepoint = True
+
+
+@given("the test's teardown rolls back its outer transaction without checking that it is still active")
+def _(join_setup: JoinSetup):
+    """outer.rollback() where the fixtures of this specification say: if outer.is_active: outer.rollback()"""
+    join_setup.checks_outer_is_active = False
 
 
 def _joined(request, flavour: str, sessions: ScenarioSessions, setup: JoinSetup):
@@ -84,6 +99,32 @@ def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup, 
     return _joined(request, flavour, sessions, join_setup)
 
 
+@given(
+    typed(
+        "the code under test has {future:SessionKind} session bound to the engine, with no test transaction around it"
+    ),
+    target_fixture="joined_test",
+)
+def _(request, flavour: str, sessions: ScenarioSessions, join_setup: JoinSetup, future: bool):
+    join_setup.style = "no test transaction"
+    join_setup.future = future
+    return _joined(request, flavour, sessions, join_setup)
+
+
+@when(parsers.parse("a session is made with join_transaction_mode {mode}"))
+def _(request, flavour: str, sessions: ScenarioSessions, outcome: Outcome, mode: str):
+    """Session(engine, join_transaction_mode=mode), or AsyncSession(async_engine, ...) in the async flavour."""
+    if flavour == "async":
+        outcome.attempt(lambda: made_session(request.getfixturevalue("async_engine"), mode, is_async=True))
+    else:
+        outcome.attempt(lambda: made_session(sessions.engine(), mode))
+
+
+@then("the session was made")
+def _(outcome: Outcome):
+    assert outcome.succeeded() == "made"
+
+
 @when(typed("the code under test {action:CodeAction}"))
 def _(joined_test: JoinedTest, outcome: Outcome, action: list[tuple]):
     outcome.attempt(lambda: joined_test.run(action))
@@ -113,10 +154,17 @@ def _(joined_test: JoinedTest, observer: Observer):
     assert observer.shop_orders() == {1: "start"}, f"left behind: {observer.shop_orders()}"
 
 
-@then(parsers.parse("after the test's outer rollback, another connection finds order {order_id:d} leaked"))
-def _(joined_test: JoinedTest, observer: Observer, order_id: int):
+@then(
+    parsers.re(
+        r"after the test's outer rollback, another connection finds orders? (?P<order_ids>\d+(?: and \d+)*) leaked"
+    ),
+    converters={"order_ids": lambda text: [int(number) for number in text.split(" and ")]},
+)
+def _(joined_test: JoinedTest, observer: Observer, order_ids: list[int]):
+    """Exactly the named orders leaked, as the code under test made them; order 1 is as stored before the test."""
     joined_test.end()
-    assert order_id in observer.shop_orders(), f"expected order {order_id} to have leaked: {observer.shop_orders()}"
+    expected = {1: "start", **dict.fromkeys(order_ids, "new")}
+    assert observer.shop_orders() == expected, f"expected only orders {order_ids} to leak: {observer.shop_orders()}"
 
 
 @then(
@@ -126,6 +174,27 @@ def _(joined_test: JoinedTest, observer: Observer, order_id: int, state: str):
     joined_test.end()
     stored = observer.shop_orders()
     assert stored.get(order_id) == state, f"expected order {order_id} in the state {state}; stored: {stored}"
+
+
+@then(parsers.parse('the test\'s outer rollback was warned "{message}"'))
+def _(joined_test: JoinedTest, message: str):
+    joined_test.end()
+    warned = [str(warning.message) for warning in joined_test.teardown_warnings]
+    assert any(message in text for text in warned), f"no warning at the outer rollback contains {message!r}: {warned}"
+
+
+@then("the test's outer rollback issued no SQLAlchemy warning")
+def _(joined_test: JoinedTest):
+    """Any warning SQLAlchemy defines counts, SAWarning and the deprecation warnings alike, subclasses included."""
+    joined_test.end()
+    warned = [warning for warning in joined_test.teardown_warnings if is_sqlalchemy_warning(warning.category)]
+    assert warned == [], f"the outer rollback was warned: {[str(warning.message) for warning in warned]}"
+
+
+@then(typed("the code under test's session {still:IsOrIsNot} still in a transaction"))
+def _(joined_test: JoinedTest, outcome: Outcome, still: bool):
+    outcome.succeeded()
+    assert joined_test.in_transaction() is still
 
 
 @then(typed("another connection {can_lock:CanOrCannot} lock order {order_id:d} while the test is still running"))

@@ -14,7 +14,7 @@ from support import guards, scratch, secrets
 from support.database.choice import choose, serve
 from support.database.harness import SpecDatabase, prepared_database
 from support.database.preflight import first_database
-from support.database.registry import CHOICES, own_database_in
+from support.database.registry import AUTO_TRIES, CHOICES, own_database_in
 from support.database.server import ProviderUnavailable, ServerHandle
 from support.evidence import PASSED_OVER, SERVER, SETUP_PROBLEM
 
@@ -29,7 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--db",
         choices=CHOICES,
         default=None,
-        help=f"provider of the throwaway PostgreSQL (env SPEC_DB; default auto: {', else '.join(CHOICES[1:])})",
+        help=f"provider of the PostgreSQL, or sqlite, or mariadb (env SPEC_DB; default auto: "
+        f"{', else '.join(AUTO_TRIES)})",
     )
     group.addoption(
         "--db-url",
@@ -40,6 +41,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--pg-bin",
         default=None,
         help="directory with initdb and postgres for the embedded provider (env SPEC_PG_BIN)",
+    )
+    group.addoption(
+        "--mariadb-bin",
+        default=None,
+        help="directory with mariadbd and mariadb-install-db for --db=mariadb (env SPEC_MARIADB_BIN; default: found "
+        "on PATH or in /usr/sbin)",
     )
 
 
@@ -59,14 +66,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if workerinput is not None:  # an xdist worker uses the server its controller started
         shared = workerinput["spec_server"]
         config.stash[SERVER] = ServerHandle(
-            shared["provider"], make_url(shared["admin_url"]), shared["server_version"], shared["detail"]
+            shared["provider"],
+            make_url(shared["admin_url"]),
+            shared["server_version"],
+            shared["detail"],
+            dialect=shared["dialect"],
         )
         return
     lifetime, passed_over = ExitStack(), []
     config.stash[SERVER_LIFETIME] = lifetime  # stored first: an interrupt during the start still stops what started
     scratch.sweep_dead_owners(scratch.app_logs())  # web servers' logs of killed runs
     try:
-        choice = choose(config.getoption("db"), config.getoption("db_url"), config.getoption("pg_bin"))
+        choice = choose(
+            config.getoption("db"),
+            config.getoption("db_url"),
+            config.getoption("pg_bin"),
+            mariadb_bin=config.getoption("mariadb_bin"),
+        )
         server = config.stash[SERVER] = lifetime.enter_context(serve(choice, passed_over))
         workers = _workers(config)
         if workers and not config.option.collectonly:  # the controller of workers tries the database they will make
@@ -120,6 +136,7 @@ class XdistServerSharing:
             "admin_url": server.admin_url.render_as_string(hide_password=False),
             "server_version": server.server_version,
             "detail": server.detail,
+            "dialect": server.dialect,
         }
 
 

@@ -8,6 +8,7 @@ run, all under one step index: the SQL log's, advanced once per step by ``start_
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
@@ -20,6 +21,8 @@ import pytest
 
 from support import secrets
 from support.database.server import ServerHandle
+from support.databases import DEFAULT as DEFAULT_DATABASE
+from support.drivers import used_drivers
 from support.outcome import Outcome
 from support.sql_log import LoggedSql, SqlLog
 from support.warnings_log import WarningsLog
@@ -33,12 +36,25 @@ SCENARIO_EVIDENCE = pytest.StashKey["ScenarioEvidence"]()  # on the item: what t
 # --- while the scenario runs --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StepDefinition:
+    """Where a step's definition is and what it matches: its parser as one regular expression (what Cucumber
+    Messages call a step definition's pattern), its function's file (relative to the project) and first line (that
+    of its first decorator)."""
+
+    type: str | None  # given, when, then; None for a step that matches every type
+    pattern: str
+    file: str
+    line: int
+
+
 @dataclass
 class StepRun:
     status: str = "running"  # then "passed", "failed", or "undefined" (no step definition matched)
     started: float = field(default_factory=time.perf_counter)
     duration: float | None = None
     error: str | None = None
+    definition: StepDefinition | None = None
 
 
 @dataclass
@@ -48,10 +64,10 @@ class ScenarioEvidence:
     outcome: Outcome | None = None
     step_runs: dict[int, StepRun] = field(default_factory=dict)  # by step index
 
-    def start_step(self, kind: str) -> None:
+    def start_step(self, kind: str, definition: StepDefinition | None = None) -> None:
         """The one place a step index advances; the SQL, the warnings and the step's run are all filed under it."""
         self.sql_log.enter_step(kind)
-        self.step_runs[self.sql_log.current_step] = StepRun()
+        self.step_runs[self.sql_log.current_step] = StepRun(definition=definition)
         self.warnings_log.start_step(self.sql_log.current_step)
 
     def end_step(self, error: Exception | None = None) -> None:
@@ -103,11 +119,18 @@ class StepRecord:
     sql: list[SqlEntry] = field(default_factory=list)
     warnings: list[StepWarning] = field(default_factory=list)
     docstring: str | None = None  # a step's doc string (a module's source, in the lint's feature)
+    definition: StepDefinition | None = None  # the step definition that ran it (none if it did not run)
 
     @classmethod
     def from_json(cls, data: dict) -> StepRecord:
+        definition = data.get("definition")
         return cls(
-            **data | {"sql": _sql(data["sql"]), "warnings": [StepWarning(**warning) for warning in data["warnings"]]}
+            **data
+            | {
+                "sql": _sql(data["sql"]),
+                "warnings": [StepWarning(**warning) for warning in data["warnings"]],
+                "definition": StepDefinition(**definition) if definition else None,
+            }
         )
 
 
@@ -151,6 +174,8 @@ class ScenarioRecord:
     steps: list[StepRecord] = field(default_factory=list)
     when_result: str | None = None
     teardown_sql: list[SqlEntry] = field(default_factory=list)
+    driver: str | None = None  # the driver of the scenario's own engines: psycopg2, psycopg, asyncpg, pysqlite...
+    database: str | None = None  # the database it ran on: postgresql or sqlite (None: a file from before)
 
     def with_recorded(self, recorded: ScenarioRecord) -> ScenarioRecord:
         """What the scenario recorded while it ran, with this record's outcome (status, duration, reason, error)."""
@@ -200,6 +225,7 @@ def scenario_record(item: pytest.Item, scenario, collected_at: int | None) -> Sc
                 _sql_entries(evidence.sql_log.for_step(index)) if run else [],
                 [StepWarning(w.category, w.message) for w in evidence.warnings_log.entries if w.step == index],
                 step.docstring,
+                run.definition if run else None,
             )
         )
     feature, rule, outcome = scenario.feature, getattr(scenario, "rule", None), evidence.outcome
@@ -242,25 +268,28 @@ class RunFacts:
     finished: float | None = None
     complete: bool = True  # False: some scenarios of the specification did not run (``partial`` says why)
     partial: str | None = None
+    dialect: str = DEFAULT_DATABASE  # the database the run is on: postgresql or sqlite (support.databases)
+    database_version: str | None = None  # the server's (or SQLite library's) version, whichever the database
 
     @classmethod
     def of(cls, config: pytest.Config, started: float | None = None) -> RunFacts:
-        import asyncpg
-        import psycopg2
         import sqlalchemy
 
         server = config.stash.get(SERVER, None)
+        dialect = server.dialect if server else DEFAULT_DATABASE
         return cls(
             platform.python_version(),
             sqlalchemy.__version__,
-            {"psycopg2": psycopg2.__version__.split()[0], "asyncpg": asyncpg.__version__},
+            {name: _driver_version(module) for name, module in used_drivers(dialect).items()},
             server.provider if server else None,
-            server.server_version if server else None,
+            server.server_version if server and server.dialect == "postgresql" else None,
             server.describe() if server else None,
             list(config.stash.get(PASSED_OVER, ())),
             list(server.swept) if server else [],
             started,
             time.time() if started is not None else None,
+            dialect=dialect,
+            database_version=server.server_version if server else None,
         )
 
     def lines(self) -> list[str]:
@@ -271,6 +300,14 @@ class RunFacts:
         drivers = ", ".join(f"{name} {version}" for name, version in self.drivers.items())
         lines.append(f"sqlalchemy: {self.sqlalchemy}; drivers: {drivers}")
         return lines
+
+
+def _driver_version(name: str) -> str:
+    module = importlib.import_module(name)
+    # PyMySQL's __version__ is the MySQLdb version it stands in for (2.2.x); its own is VERSION_STRING
+    version = getattr(module, "VERSION_STRING", None) or getattr(module, "__version__", None)
+    version = version or module.sqlite_version  # sqlite3: the SQLite library's
+    return version.split()[0]  # psycopg2's carries its build options after it
 
 
 @dataclass

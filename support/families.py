@@ -8,30 +8,49 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from support.models import Cart, CartItem, Document, Folder, Invoice, InvoiceLine, Order, OrderLine, Person, User
+from support.models import (
+    Album,
+    Cart,
+    CartItem,
+    Document,
+    Folder,
+    Invoice,
+    InvoiceLine,
+    Member,
+    Order,
+    OrderLine,
+    Person,
+    Photo,
+    Team,
+    User,
+)
 
 
 @dataclass(frozen=True)
 class Family:
-    parent: str  # the parent noun the features use: user, order, invoice, cart, folder
+    parent: str  # the parent noun the features use: user, order, invoice, cart, folder, team, album
     children: str  # the children's plural the features use: persons, order lines, ...
     parent_class: type
     collection: str  # the parent's relationship to its children
     child_class: type
     foreign_key: str  # the child's column that points at its parent
+    child: str  # one child, as the features name it: person, order line, ...
 
 
 FAMILIES = {
     family.parent: family
     for family in (
-        Family("user", "persons", User, "persons", Person, "user_id"),
-        Family("order", "order lines", Order, "lines", OrderLine, "order_id"),
-        Family("invoice", "invoice lines", Invoice, "lines", InvoiceLine, "invoice_id"),
-        Family("cart", "cart items", Cart, "items", CartItem, "cart_id"),
-        Family("folder", "documents", Folder, "documents", Document, "folder_id"),
+        Family("user", "persons", User, "persons", Person, "user_id", "person"),
+        Family("order", "order lines", Order, "lines", OrderLine, "order_id", "order line"),
+        Family("invoice", "invoice lines", Invoice, "lines", InvoiceLine, "invoice_id", "invoice line"),
+        Family("cart", "cart items", Cart, "items", CartItem, "cart_id", "cart item"),
+        Family("folder", "documents", Folder, "documents", Document, "folder_id", "document"),
+        Family("team", "members", Team, "members", Member, "team_id", "member"),
+        Family("album", "photos", Album, "photos", Photo, "album_id", "photo"),
     )
 }
 BY_CHILDREN = {family.children: family for family in FAMILIES.values()}
+BY_CHILD = {family.child: family for family in FAMILIES.values()}
 
 
 def family(parent: str) -> Family:
@@ -65,6 +84,11 @@ def store_family(connection: Connection, family: Family, parent_id: int, child_i
     connection.execute(insert(family.parent_class).values(**values))
     if child_ids:
         connection.execute(insert(family.child_class), [{"id": n, family.foreign_key: parent_id} for n in child_ids])
+
+
+def new_child(family: Family, child_id: int):
+    """A new child that belongs to no parent."""
+    return family.child_class(id=child_id)
 
 
 def children_as_stored(connection: Connection, family: Family) -> dict[int, int | None]:

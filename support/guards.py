@@ -40,6 +40,36 @@ def read_feature_files_without_byte_order_mark() -> None:
     pytest_bdd.parser.get_gherkin_document = get_gherkin_document
 
 
+def keep_the_whole_path_of_nested_feature_files() -> None:
+    """pytest-bdd names a feature file by its own folder and name only ("topic/x.feature" for
+    features/area/topic/x.feature); results, pages, Cucumber JSON and guard messages need "area/topic/x.feature".
+    ``scenarios("area")`` parses the folder's files through ``get_features``, which is given the folder: the path
+    from the folder on is known there."""
+    import os
+    import sys
+
+    import pytest_bdd.scenario  # noqa: F401 (the module; pytest_bdd.scenario names the function)
+
+    module = sys.modules["pytest_bdd.scenario"]
+    gets = module.get_features
+    if getattr(gets, "keeps_whole_paths", False):
+        return
+
+    def get_features(paths, encoding: str = "utf-8"):
+        paths = list(paths)
+        found = gets(paths, encoding=encoding)
+        for folder in (path for path in paths if os.path.isdir(path)):
+            for feature in found:
+                if Path(feature.filename).is_relative_to(folder):
+                    feature.rel_filename = os.path.join(
+                        os.path.basename(folder), os.path.relpath(feature.filename, folder)
+                    )
+        return found
+
+    get_features.keeps_whole_paths = True
+    module.get_features = get_features
+
+
 def scenario_of(item: pytest.Item):
     """The rendered pytest-bdd scenario behind a test item, or None for a plain test."""
     template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
@@ -56,7 +86,35 @@ def shape_problem(scenario) -> str | None:
         return f"{where} has no steps: give it Given/When/Then steps, or tag it @wip"
     if not any(step.type == "then" for step in scenario.steps):
         return f"{where} has no Then step: add a Then that observes the outcome"
+    whens = [step.line_number for step in scenario.steps if step.type == "when"]
+    if len(whens) > 1:
+        return (
+            f"{where} has {len(whens)} When steps (lines {', '.join(map(str, whens))}): a scenario has exactly one "
+            "When, the thing under study; make the others Givens, or split the scenario"
+        )
     return None
+
+
+def version_range_problem(scenario, item: pytest.Item) -> str | None:
+    """Version tags (the scenario's, its rule's and its feature's) that together select none of the supported lines:
+    the scenario would be "not applicable" on every line and never run."""
+    from support import versions
+
+    tags = [marker.args[1] for marker in item.iter_markers("sqlalchemy") if len(marker.args) > 1]
+    # pytest-bdd keeps tags in a set: name them nearest the scenario first, whatever the hash seed
+    tags.sort(key=lambda tag: -_tag_line(scenario, tag))
+    reason = versions.no_line_reason(tags)
+    return reason and f"{tag_location(scenario, tags[0])}: {reason}"
+
+
+def database_problem(scenario, item: pytest.Item) -> str | None:
+    """Database tags (the scenario's, its rule's and its feature's) that together name more than one database."""
+    from support import databases
+
+    tags = [marker.args[1] for marker in item.iter_markers(databases.MARKER) if len(marker.args) > 1]
+    tags.sort(key=lambda tag: -_tag_line(scenario, tag))
+    reason = databases.no_database_reason(tags)
+    return reason and f"{tag_location(scenario, tags[0])}: {reason}"
 
 
 def examples_column_problem(scenario, item: pytest.Item) -> str | None:
@@ -170,6 +228,53 @@ def empty_feature_items(config: pytest.Config, items: list[pytest.Item]) -> list
     return stand_ins
 
 
+def unbound_feature_items(config: pytest.Config, items: list[pytest.Item]) -> list[pytest.Item]:
+    """A refused stand-in for each feature file under the features folder that no test module binds: pytest-bdd only
+    runs what a ``scenarios()`` call names, and passes over the rest without a word (0 items, no message)."""
+    from support.evidence import SETUP_PROBLEM
+
+    base = Path(config.rootpath, config.getini("bdd_features_base_dir"))
+    modules = {Path(item.module.__file__) for item in items if scenario_of(item) is not None}
+    if not modules or not base.is_dir():
+        return []
+    bound = {
+        (base / name).resolve() for module in _sibling_test_modules(modules) for name in _scenarios_arguments(module)
+    }
+    stand_ins = []
+    for path in sorted(base.rglob("*.feature")):
+        resolved = path.resolve()
+        if any(resolved == target or target in resolved.parents for target in bound):
+            continue
+        nodeid = path.relative_to(config.rootpath).as_posix() if path.is_relative_to(config.rootpath) else str(path)
+        stand_in = FeatureProblem.from_parent(items[0].session, name=nodeid, path=path, nodeid=nodeid)
+        stand_in.stash[SETUP_PROBLEM] = (
+            f"{nodeid}: no test module binds this feature file, so none of it runs: call scenarios() on its folder "
+            "in a steps/test_<area>.py (one per area), or move the file into an area that has one"
+        )
+        stand_ins.append(stand_in)
+    return stand_ins
+
+
+def _sibling_test_modules(modules: set[Path]) -> set[Path]:
+    return {module for folder in {m.parent for m in modules} for module in folder.glob("test_*.py")} | modules
+
+
+def _scenarios_arguments(module: Path) -> list[str]:
+    """The literal paths a test module hands to pytest-bdd's ``scenarios()``."""
+    import ast
+
+    with contextlib.suppress(OSError, SyntaxError):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        return [
+            argument.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "scenarios"
+            for argument in node.args
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+        ]
+    return []
+
+
 def _no_scenario(feature) -> str:
     return (
         f'{feature.rel_filename}:{feature.line_number}: feature "{feature.name}" has no scenario, so none of it runs: '
@@ -179,14 +284,19 @@ def _no_scenario(feature) -> str:
 
 def tag_location(scenario, tag: str) -> str:
     """``file:line`` of the line that carries ``tag`` for ``scenario`` (its own, its rule's or its feature's tags)."""
+    return f"{scenario.feature.rel_filename}:{_tag_line(scenario, tag)}"
+
+
+def _tag_line(scenario, tag: str) -> int:
+    """The nearest line above ``scenario`` that carries ``tag``; the scenario's own line when none does."""
     try:
         lines = Path(scenario.feature.filename).read_text(encoding="utf-8-sig").splitlines()
     except OSError:
         lines = []
     for number in range(min(scenario.line_number, len(lines)), 0, -1):
         if f"@{tag}" in lines[number - 1].split():
-            return f"{scenario.feature.rel_filename}:{number}"
-    return f"{scenario.feature.rel_filename}:{scenario.line_number}"
+            return number
+    return scenario.line_number
 
 
 @functools.cache

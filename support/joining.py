@@ -7,6 +7,7 @@ under test, sync or async (an AsyncSession driven on the scenario's event loop).
 from __future__ import annotations
 
 import asyncio
+import warnings
 from dataclasses import dataclass, field
 
 from sqlalchemy import event
@@ -21,7 +22,9 @@ RECIPES = ("connection-level", "session-level")
 
 @dataclass
 class JoinSetup:
-    style: str = "kept"  # "kept": outer = connection.begin(); "context manager": with connection.begin()
+    style: str = "kept"  # "kept": outer = connection.begin(); "context manager": with connection.begin();
+    # "no test transaction": the session is bound to the engine, as the code under test's own would be
+    checks_outer_is_active: bool = True  # the teardown's "if outer.is_active:" before its rollback
     mode: str | None = None  # join_transaction_mode; None leaves the default
     already_in_savepoint: bool = False
     recipe: str | None = None  # a 1.4-era event recipe
@@ -57,6 +60,7 @@ class JoinedTest:
     session: object = None
     fixture: object = None  # a context manager of sqlalchemy_session_spec that does all of the above
     ended: list = field(default_factory=list)
+    teardown_warnings: list[warnings.WarningMessage] = field(default_factory=list)  # what end() was warned
 
     @property
     def is_async(self) -> bool:
@@ -68,11 +72,23 @@ class JoinedTest:
             return self.runner.run(code_under_test.run_async(self.session, steps))
         return code_under_test.run_sync(self.session, steps)
 
+    def in_transaction(self) -> bool:
+        """Whether the session handed to the code is still inside a transaction of its own."""
+        session = self.session.sync_session if self.is_async else self.session
+        return session.in_transaction()
+
     def end(self) -> None:
-        """The test's teardown: close the session, roll the outer transaction back, give the connection back."""
+        """The test's teardown: close the session, roll the outer transaction back, give the connection back.
+        The warnings it raises are kept in ``teardown_warnings``."""
         if self.ended:
             return
         self.ended.append(True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self._end()
+        self.teardown_warnings.extend(caught)
+
+    def _end(self) -> None:
         if self.fixture is not None:
             if self.is_async:
                 self.runner.run(self.fixture.__aexit__(None, None, None))
@@ -83,7 +99,9 @@ class JoinedTest:
             self.runner.run(self._end_async())
             return
         self.session.close()
-        if self.outer.is_active:
+        if self.connection is None:
+            return
+        if self.outer.is_active or not self.setup.checks_outer_is_active:
             self.outer.rollback()
         if self.outer_context is not None:
             self.outer_context.__exit__(None, None, None)
@@ -91,7 +109,9 @@ class JoinedTest:
 
     async def _end_async(self) -> None:
         await self.session.close()
-        if self.outer.is_active:
+        if self.connection is None:
+            return
+        if self.outer.is_active or not self.setup.checks_outer_is_active:
             await self.outer.rollback()
         if self.outer_context is not None:
             await self.outer_context.__aexit__(None, None, None)
@@ -99,6 +119,8 @@ class JoinedTest:
 
 
 def join_sync(engine, setup: JoinSetup) -> JoinedTest:
+    if setup.style == "no test transaction":
+        return JoinedTest(setup, None, session=Session(engine, **setup.session_options()))
     joined = JoinedTest(setup, None, connection=engine.connect())
     if setup.style == "context manager":
         joined.outer_context = joined.connection.begin()
@@ -118,6 +140,10 @@ def join_sync(engine, setup: JoinSetup) -> JoinedTest:
 def join_async(runner: asyncio.Runner, async_engine, setup: JoinSetup) -> JoinedTest:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    options = {k: v for k, v in setup.session_options().items() if k != "future"}  # AsyncSession is future
+    if setup.style == "no test transaction":
+        return JoinedTest(setup, runner, session=AsyncSession(async_engine, **options))
+
     async def join() -> JoinedTest:
         joined = JoinedTest(setup, runner, connection=await async_engine.connect())
         if setup.style == "context manager":
@@ -127,7 +153,6 @@ def join_async(runner: asyncio.Runner, async_engine, setup: JoinSetup) -> Joined
             joined.outer = await joined.connection.begin()
         if setup.already_in_savepoint:
             await joined.connection.begin_nested()
-        options = {k: v for k, v in setup.session_options().items() if k != "future"}  # AsyncSession is future
         joined.session = AsyncSession(bind=joined.connection, **options)
         if setup.recipe == "connection-level":
             sync_session = joined.session.sync_session
@@ -149,3 +174,14 @@ def recommended_async(runner: asyncio.Runner, async_engine) -> JoinedTest:
     """The take-home plugin's own function: sqlalchemy_session_spec.rolled_back_async_session."""
     fixture = rolled_back_async_session(async_engine)
     return JoinedTest(JoinSetup(), runner, session=runner.run(fixture.__aenter__()), fixture=fixture)
+
+
+def made_session(bind, mode: str, is_async: bool = False) -> str:
+    """A session made with ``join_transaction_mode=mode`` (an AsyncSession for an AsyncEngine), then closed unused."""
+    if is_async:
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        AsyncSession(bind, join_transaction_mode=mode).sync_session.close()
+    else:
+        Session(bind, join_transaction_mode=mode).close()
+    return "made"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from support import scratch
+from support import scratch, warm_runs
 from support.processes import die_with_parent
 
 SELECTED = "SRB,E999"
@@ -68,8 +68,12 @@ def write_module(directory: Path, name: str, source: str) -> Path:
 def run_flake8(directory: Path, *targets: str | Path, select: str = SELECTED, python: str = sys.executable) -> LintRun:
     """``python -m flake8 --select ... targets`` with ``directory`` as its working directory."""
     assert_lint_installed(python)
+    arguments = ["--isolated", f"--select={select}", *map(str, targets)]
+    if python == sys.executable:  # forked warm; another environment's flake8 (a fresh install) runs as it is
+        completed = warm_runs.run_module("flake8", arguments, directory, timeout=120, errors_apart=True)
+        return LintRun(completed.output, completed.errors, completed.exit_code)
     completed = subprocess.run(
-        [python, "-m", "flake8", "--isolated", f"--select={select}", *map(str, targets)],
+        [python, "-m", "flake8", *arguments],
         cwd=directory,
         capture_output=True,
         text=True,

@@ -114,6 +114,40 @@ class Document(Base):
     folder = relationship("Folder", back_populates="documents")
 
 
+class Team(Base):
+    """cascade "all, delete-orphan" with a nullable foreign key: nothing but the cascade ties a member to a team."""
+
+    __tablename__ = "teams"
+
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    members = relationship("Member", back_populates="team", cascade="all, delete-orphan")
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    team_id = Column(Integer, ForeignKey("teams.id"), nullable=True)
+    team = relationship("Team", back_populates="members")
+
+
+class Album(Base):
+    """passive_deletes=True with the default cascade, and ON DELETE CASCADE on a nullable foreign key."""
+
+    __tablename__ = "albums"
+
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    photos = relationship("Photo", back_populates="album", passive_deletes=True)
+
+
+class Photo(Base):
+    __tablename__ = "photos"
+
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    album_id = Column(Integer, ForeignKey("albums.id", ondelete="CASCADE"), nullable=True)
+    album = relationship("Album", back_populates="photos")
+
+
 class ShopOrder(Base):
     """The savepoint features' order: code under test changes its state and commits."""
 

@@ -57,7 +57,8 @@ class Observer:
                 text("SELECT id FROM shop_orders WHERE id = :id FOR UPDATE NOWAIT"), {"id": order_id}
             )
         except OperationalError as error:
-            if "could not obtain lock" in str(error):
+            # PostgreSQL's words; InnoDB's codes: MariaDB's NOWAIT answers 1205 (lock wait timeout), MySQL's 3572
+            if "could not obtain lock" in str(error) or getattr(error.orig, "args", (None,))[0] in (1205, 3572):
                 return False
             raise
         return True

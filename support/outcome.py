@@ -7,7 +7,9 @@ last step), so a broken action can never pass as a quiet success.
 
 from __future__ import annotations
 
+import gc
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +45,20 @@ class Outcome:
         self.claimed = True
         return self.error
 
+    def let_go_of_error(self) -> list[str]:
+        """What Python warns once the claimed error and the frames its traceback keeps alive are let go (what they
+        held is collected), as a test suite lets go of it at some later test: each warning's message."""
+        assert self.claimed, "no Then claimed the error to let go of"
+        error, self.error = self.error, None
+        gc.collect()  # what earlier scenarios left for the collector warns now, outside what is recorded
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            while error is not None:
+                traceback.clear_frames(error.__traceback__)
+                error = error.__context__
+            gc.collect()
+        return [str(warning.message) for warning in caught]
+
     def succeeded(self) -> Any:
         """The action's result; fails with the action's own error if it raised."""
         assert self.attempted, "no When step ran an action through the outcome"
@@ -66,3 +82,15 @@ def _names(error_type) -> str:
 
 def _describe(error: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(error), error)).strip()
+
+
+def error_type_named(name: str) -> type[BaseException]:
+    """A built-in exception or one of sqlalchemy.exc, by its class name, as a Then names it."""
+    import builtins
+
+    from sqlalchemy import exc
+
+    found = getattr(builtins, name, None) or getattr(exc, name, None)
+    if not (isinstance(found, type) and issubclass(found, BaseException)):
+        raise ValueError(f"{name} is not a built-in exception nor one of sqlalchemy.exc: name the error's class")
+    return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import versions
+from support import databases, versions
 
 # Refused here, in one line, before the imports below fail on an SQLAlchemy they were not written for
 # (pytest prints a UsageError raised while loading a plugin as "ERROR: <message>").
@@ -21,20 +21,25 @@ from sqlalchemy.exc import DBAPIError
 from support import guards, secrets, step_lookup
 from support.database.harness import SpecDatabase, harness_engine
 from support.database.preflight import creation_problem
+from support.drivers import sync_url
 from support.evidence import SERVER, SETUP_PROBLEM, RunFacts, scenario_evidence
 from support.observer import Observer
 from support.outcome import Outcome
 from support.sessions import ScenarioSessions
 from support.sql_log import SqlLog
+from support.sqlite_engines import SqliteSettings
 from support.warnings_log import WarningsLog
 
-pytest_plugins = ["support.database_plugin"]  # the run's server and own database: options, hooks, session fixtures
+# the run's server and own database (options, hooks, session fixtures); the terminal's --spec-reporter
+pytest_plugins = ["support.database_plugin", "support.report.terminal"]
 
 SESSION_FIXTURE_PROBLEM = pytest.StashKey[tuple[str, str]]()  # the first session-scoped fixture that failed, and why
 SIGTERM_HANDLED = pytest.StashKey[bool]()
 guards.read_feature_files_without_byte_order_mark()
+guards.keep_the_whole_path_of_nested_feature_files()
 HARNESS_MARKERS = (
     "sqlalchemy: (set by version tags) the SQLAlchemy versions a scenario describes",
+    "database: (set by database tags) the database a scenario describes",
     "spec_problem: (set by the harness) why a scenario cannot run",
     "spec_undeclared_tag: (set by the harness) a tag of the scenario that no marker declares",
 )
@@ -99,7 +104,15 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
 
 
 def pytest_bdd_apply_tag(tag: str, function):
-    if not tag.startswith(versions.TAG_PREFIX):
+    if databases.is_database_tag(tag):
+        try:
+            name = databases.parse_tag(tag)
+        except ValueError as invalid:
+            name = None  # the scenario fails at setup with this one line, led by the tag's file:line
+            pytest.mark.spec_problem(str(invalid), tag)(function)
+        pytest.mark.database(name, tag)(function)
+        return True
+    if not versions.is_version_tag(tag):
         if _configs and tag not in guards.declared_markers(_configs[-1]):
             pytest.mark.spec_undeclared_tag(tag)(function)  # the scenario fails at setup, naming the fix
             return True
@@ -109,7 +122,7 @@ def pytest_bdd_apply_tag(tag: str, function):
     except ValueError as invalid:
         specifier = None  # the scenario fails at setup with this one line, led by the tag's file:line
         pytest.mark.spec_problem(str(invalid), tag)(function)
-    pytest.mark.sqlalchemy(specifier)(function)
+    pytest.mark.sqlalchemy(specifier, tag)(function)
     return True
 
 
@@ -124,6 +137,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             or guards.undeclared_tag_problem(
                 scenario, [marker.args[0] for marker in item.iter_markers("spec_undeclared_tag")], config
             )
+            or guards.version_range_problem(scenario, item)
+            or guards.database_problem(scenario, item)
             or guards.duplicate_name_problem(item)
             or guards.shape_problem(scenario)
             or guards.examples_column_problem(scenario, item)
@@ -138,7 +153,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             specifier = versions.parse_tag(versions.TAG_PREFIX + marker.args[0])
             if not versions.applies(specifier):
                 item.add_marker(pytest.mark.skip(reason=versions.not_applicable_reason(specifier)))
-    items.extend(guards.empty_feature_items(config, items))
+        running = config.stash[SERVER].dialect if SERVER in config.stash else None
+        tags = [marker.args[1] for marker in item.iter_markers(databases.MARKER) if marker.args[0]]
+        if running and tags and running not in databases.described_by(tags):
+            not_naming = next(tag for tag in tags if running not in databases.parse_tag(tag))
+            item.add_marker(pytest.mark.skip(reason=databases.not_applicable_reason(not_naming, running)))
+    items.extend(guards.empty_feature_items(config, items) + guards.unbound_feature_items(config, items))
 
 
 def pytest_exception_interact(node, call, report) -> None:
@@ -208,7 +228,7 @@ def pytest_fixture_setup(fixturedef, request):
 
 
 def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
-    scenario_evidence(request.node).start_step(step.type)
+    scenario_evidence(request.node).start_step(step.type, step_lookup.step_definition(step_func))
 
 
 def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args) -> None:
@@ -273,8 +293,15 @@ def outcome(request: pytest.FixtureRequest) -> Outcome:
 
 
 @pytest.fixture
-def sessions(database: SpecDatabase, sql_log: SqlLog):
-    opened = ScenarioSessions(database.url, sql_log)
+def sqlite_settings() -> SqliteSettings:
+    """How the scenario's engines connect on SQLite: foreign keys on, pysqlite's own transaction handling (a test
+    module overrides it; a Given changes it before the engines are made)."""
+    return SqliteSettings()
+
+
+@pytest.fixture
+def sessions(database: SpecDatabase, sql_log: SqlLog, sync_driver: str, sqlite_settings: SqliteSettings):
+    opened = ScenarioSessions(sync_url(database.url, sync_driver), sql_log, sqlite_settings)
     yield opened
     sql_log.enter_step("teardown")
     opened.close()

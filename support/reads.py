@@ -50,6 +50,13 @@ def read_entity_query(session: Session, employee_id: int) -> str:
     return session.execute(_by_id(employee_id)).scalar_one().email
 
 
+# The entity queries: each sends a SELECT, yet an object already in the identity map comes back unchanged.
+ENTITY_QUERIES: dict[str, Read] = {
+    "a SELECT of the entity": read_entity_query,
+    "the legacy Query, filter_by().one(),": lambda s, i: s.query(Employee).filter_by(id=i).one().email,
+}
+
+
 def read_column_query(session: Session, employee_id: int) -> str:
     """A SELECT of a column: always sent, and the value comes from the row, not from an object."""
     return session.execute(select(Employee.email).where(Employee.id == employee_id)).scalar_one()
@@ -57,6 +64,12 @@ def read_column_query(session: Session, employee_id: int) -> str:
 
 def read_after_expire_all(session: Session, employee_id: int) -> str:
     session.expire_all()
+    return _get(session, employee_id)
+
+
+def read_after_expire(session: Session, employee_id: int) -> str:
+    """Session.expire(obj): only that object's attributes are reloaded, on their next access."""
+    session.expire(session.get(Employee, employee_id))
     return _get(session, employee_id)
 
 

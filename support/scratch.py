@@ -141,6 +141,11 @@ def lint_modules() -> Path:
     return _place("lint-modules") or data_root() / "lint-modules"
 
 
+def child_runs() -> Path:
+    """Where runs keep what their warm child runs print, a directory per run."""
+    return _place("child-runs") or data_root() / "child-runs"
+
+
 def pending_databases() -> Path | None:
     """Where the url provider keeps an entry for each database being created, until it carries its mark: under
     the scratch root when it is ours, else under this user's own root; None when there is no such place (the

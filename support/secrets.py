@@ -7,8 +7,9 @@ in a text with ``***``.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
-from collections.abc import Iterator
 
 from sqlalchemy.engine import make_url
 
@@ -35,10 +36,15 @@ def add_from_url(url_text: str | None) -> None:
 
 
 def add_from_urls_in(document: object) -> None:
-    """The passwords of the URLs written out (``scheme://user:password@host``) in a JSON-like document's strings."""
-    for text in _strings(document):
-        for url in PASSWORD_IN_URL.finditer(text):
-            add(url["password"])
+    """The passwords of the URLs written out (``scheme://user:password@host``) in a JSON-like document's strings.
+
+    Searched in the document's JSON text, one pass in C rather than a walk of a million strings. JSON's escapes
+    hold no @ and no space, so each URL of a string lies inside a match in that text (one that may run on past an
+    escaped line break); each match is decoded and searched again, as the string itself would be."""
+    for candidate in PASSWORD_IN_URL.finditer(json.dumps(document)):
+        with contextlib.suppress(ValueError):
+            for url in PASSWORD_IN_URL.finditer(json.loads(f'"{candidate[0]}"')):
+                add(url["password"])
 
 
 def mask(text: str) -> str:
@@ -48,22 +54,14 @@ def mask(text: str) -> str:
 
 
 def masked(document: object) -> object:
-    """A JSON-like document with every string masked."""
+    """A JSON-like document with every string masked (the document itself when no password is known)."""
+    if not _known:
+        return document
     if isinstance(document, dict):
         return {key: masked(value) for key, value in document.items()}
     if isinstance(document, list):
         return [masked(value) for value in document]
     return mask(document) if isinstance(document, str) else document
-
-
-def _strings(document: object) -> Iterator[str]:
-    if isinstance(document, dict):
-        document = list(document.values())
-    if isinstance(document, list):
-        for value in document:
-            yield from _strings(value)
-    elif isinstance(document, str):
-        yield document
 
 
 def any_in(text: str) -> bool:

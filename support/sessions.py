@@ -7,29 +7,32 @@ import weakref
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from support.sql_log import SqlLog
+from support.sqlite_engines import SqliteSettings, configure, engine_options
 
 
 class ScenarioSessions:
     """Hands out engines, sessions and scoped-session registries, and closes all of them at teardown.
 
     Sessions are tracked by weak reference, so tracking never keeps a session alive that the code
-    under test has let go of (a thread's scoped session dies with its thread, as it would in production).
+    under test has let go of: a thread's scoped session, once its thread ended, waits for the garbage collector
+    as it would in production (its connection checked out and idle in transaction until then).
     """
 
-    def __init__(self, url: URL, sql_log: SqlLog):
+    def __init__(self, url: URL, sql_log: SqlLog, sqlite: SqliteSettings | None = None):
         self.url = url
         self.sql_log = sql_log
+        self.sqlite = sqlite or SqliteSettings()  # how its engines connect, on SQLite
         self._cleanup = ExitStack()
         self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
         self._registries: list[scoped_session] = []
 
     def engine(self, **options) -> Engine:
-        engine = create_engine(self.url, **options)
+        engine = configure(create_engine(self.url, **engine_options(self.url, options)), self.sqlite)
         self._cleanup.callback(engine.dispose)
         self._cleanup.enter_context(self.sql_log.watching(engine))
         return engine
@@ -87,3 +90,57 @@ def remove_and_ask_again(registry: scoped_session) -> SessionsAroundRemoval:
     removed = registry()
     registry.remove()
     return SessionsAroundRemoval(removed, registry())
+
+
+def _close_in_a_with_block(session: Session) -> None:
+    with session:  # what `with Scoped() as session:` does at the end of the block: close(), not remove()
+        pass
+
+
+# How a request can end its session's work without remove(): the registry keeps the same Session after each.
+REQUEST_ENDINGS = {
+    "committed its transaction": Session.commit,
+    "rolled back its transaction": Session.rollback,
+    "closed its session, without remove()": Session.close,
+    "closed its session in a with block, without remove()": _close_in_a_with_block,
+}
+
+# What the same thread can do to its session before reading again.
+TRANSACTION_STEPS = {
+    "commits": Session.commit,
+    "rolls back": Session.rollback,
+    "closes its session": Session.close,
+    "flushes": Session.flush,  # sends pending changes, but the transaction (and the identity map) stay
+}
+
+
+@dataclass(frozen=True)
+class SessionsAroundClosing:
+    """This thread's session before it was closed (without remove()), and the one the registry handed out after."""
+
+    closed: Session
+    after_closing: Session
+
+
+def close_and_ask_again(registry: scoped_session, close) -> SessionsAroundClosing:
+    closed = registry()
+    close(closed)
+    return SessionsAroundClosing(closed, registry())
+
+
+class SessionsThatServed:
+    """Every session a sessionmaker's sessions began a transaction in, kept for measuring after the requests.
+
+    Keeping a Session object does not keep its objects: the identity map holds them weakly either way.
+    """
+
+    def __init__(self, maker: sessionmaker):
+        self.sessions: list[Session] = []
+        event.listen(maker, "after_begin", self._began)
+
+    def _began(self, session: Session, transaction, connection) -> None:
+        if not any(session is seen for seen in self.sessions):
+            self.sessions.append(session)
+
+    def objects_held(self) -> int:
+        return sum(len(session.identity_map) for session in self.sessions)

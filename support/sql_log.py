@@ -1,25 +1,25 @@
-"""Capture of what a scenario sent to PostgreSQL, step by step.
+"""Capture of what a scenario sent to PostgreSQL, step by step, through the take-home plugin's recorder.
 
-Statements come from ``before_cursor_execute``; BEGIN, COMMIT and ROLLBACK of the connection are
-recorded as events because the driver sends them without a cursor statement. SAVEPOINT, RELEASE and
-ROLLBACK TO are ordinary statements, so they appear once, as statements. ``classify`` is the one reading of
-SQL text (its verb and the table it names) that the steps and the applications share.
+``sqlalchemy_session_spec.statements_sent`` records the statements (``before_cursor_execute``) and BEGIN, COMMIT
+and ROLLBACK of each connection, as events because the driver sends them without a cursor statement; SAVEPOINT,
+RELEASE and ROLLBACK TO are ordinary statements, so they appear once, as statements. The log marks where each step
+began in that one ordered record. ``classify`` (the plugin's, read as verb and first table) is the one reading of
+SQL text that the steps and the applications share.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy_session_spec import statements
 
-TRANSACTION_EVENTS = ("begin", "commit", "rollback")
+TRANSACTION_EVENTS = statements.TRANSACTION_EVENTS
 SAVEPOINT_VERBS = ("SAVEPOINT", "RELEASE", "ROLLBACK TO")
-_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,12 @@ class Classified:
     """The kind of a statement and the table it names: the one classifier of SQL text, for steps and apps alike."""
 
     verb: str  # its kind: SELECT, INSERT, UPDATE, DELETE, SAVEPOINT, RELEASE, ROLLBACK TO, BEGIN, COMMIT, ...
-    table: str  # the first table it names after FROM, INTO or UPDATE; "" when it names none
+    table: str  # the first table it names after FROM, JOIN, INTO or UPDATE; "" when it names none
 
 
 def classify(text: str) -> Classified:
-    words = text.upper().split(None, 2)[:2]
-    verb = "ROLLBACK TO" if words == ["ROLLBACK", "TO"] else (words[0] if words else "")
-    found = _TABLE.search(text)
-    return Classified(verb, found.group(1) if found else "")
+    verb, tables = statements.classify(text)
+    return Classified(verb, tables[0] if tables else "")
 
 
 @dataclass(frozen=True)
@@ -60,20 +58,27 @@ class LoggedSql:
 
 @dataclass
 class SqlLog:
-    entries: list[LoggedSql] = field(default_factory=list)
+    sent: statements.StatementsSent = field(default_factory=statements.StatementsSent)  # every engine's, in order
     step_kinds: list[str] = field(default_factory=list)  # "given" / "when" / "then" per step index
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    step_starts: list[int] = field(default_factory=list)  # where each step's statements begin in ``sent``
 
     @property
     def current_step(self) -> int:
         return len(self.step_kinds) - 1
 
     def enter_step(self, kind: str) -> None:
+        self.step_starts.append(len(self.sent.everything))
         self.step_kinds.append(kind)
 
     def record(self, text: str, parameters: object = None, is_event: bool = False) -> None:
-        with self._lock:
-            self.entries.append(LoggedSql(self.current_step, text, parameters, is_event))
+        self.sent.record(text, parameters, is_transaction_event=is_event)
+
+    @property
+    def entries(self) -> list[LoggedSql]:
+        return [
+            LoggedSql(bisect.bisect_right(self.step_starts, index) - 1, s.text, s.parameters, s.is_transaction_event)
+            for index, s in enumerate(list(self.sent.everything))
+        ]
 
     def during(self, kind: str) -> list[LoggedSql]:
         """What was sent while steps of one kind ran (e.g. the scenario's When)."""
@@ -85,28 +90,17 @@ class SqlLog:
 
     @contextmanager
     def watching(self, engine: Engine) -> Iterator[Engine]:
-        """Record everything ``engine`` sends until the block ends; the listeners are always removed."""
-        sync_engine = getattr(engine, "sync_engine", engine)  # an AsyncEngine records through its sync core
-
-        def on_statement(conn, cursor, statement, parameters, context, executemany):
-            self.record(statement, parameters)
-
-        listeners = [("before_cursor_execute", on_statement)]
-        for name in TRANSACTION_EVENTS:
-            listeners.append((name, self._event_recorder(name.upper())))
-        for name, listener in listeners:
-            event.listen(sync_engine, name, listener)
-        try:
+        """Record everything ``engine`` (or an AsyncEngine) sends until the block ends; the listeners are always
+        removed."""
+        with self.sent.watch(engine):  # one ordered record for every engine of the scenario
             yield engine
-        finally:
-            for name, listener in listeners:
-                event.remove(sync_engine, name, listener)
 
-    def _event_recorder(self, text: str):
-        def on_event(conn, *args):
-            self.record(text, is_event=True)
 
-        return on_event
+def parameter_values(parameters) -> list:
+    """A statement's bound values, named (psycopg, asyncpg) or positional (pysqlite's qmark)."""
+    if isinstance(parameters, dict):
+        return list(parameters.values())
+    return list(parameters or ())
 
 
 def describe(entries: list[LoggedSql]) -> str:

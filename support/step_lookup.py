@@ -11,11 +11,17 @@ pytest-bdd's.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
+import re
+from pathlib import Path
 
 import pytest
 from pytest_bdd.compat import get_fixture_names, getfixturedefs
 from pytest_bdd.steps import step_function_context_registry
+
+from support.evidence import StepDefinition
 
 bdd_scenario = importlib.import_module("pytest_bdd.scenario")  # the module; the package's name is a function
 
@@ -56,3 +62,34 @@ def _step_definitions_seen_by(fixturemanager, node) -> list:
 def install() -> None:
     """pytest-bdd looks steps up through this module from now on (it has no hook for the search)."""
     bdd_scenario.find_fixturedefs_for_step = step_fixturedefs
+
+
+@functools.cache
+def _contexts_by_function() -> dict:
+    return {context.step_func: context for context in step_function_context_registry.values()}
+
+
+def step_definition(step_func) -> StepDefinition | None:
+    """The definition whose function ``step_func`` is (pytest-bdd hands hooks the function, not its context)."""
+    context = _contexts_by_function().get(step_func)
+    if context is None:
+        _contexts_by_function.cache_clear()  # a step module imported since: look again, once
+        context = _contexts_by_function().get(step_func)
+    if context is None:
+        return None
+    code = inspect.unwrap(step_func).__code__
+    file = Path(code.co_filename)
+    return StepDefinition(context.type, _regex_of(context.parser), _relative(file), code.co_firstlineno)
+
+
+def _regex_of(parser) -> str:
+    """The parser as a regular expression matching a whole step text."""
+    if isinstance(getattr(parser, "regex", None), re.Pattern):  # parsers.re: pytest-bdd fullmatches it
+        return f"^(?:{parser.regex.pattern})$"
+    expression = getattr(getattr(parser, "parser", None), "_expression", None)  # parsers.parse and cfparse
+    return f"^{expression}$" if expression else f"^{re.escape(parser.name)}$"  # parsers.string
+
+
+def _relative(file: Path) -> str:
+    root = Path(__file__).resolve().parent.parent
+    return str(file.relative_to(root)) if file.is_relative_to(root) else file.name

@@ -33,7 +33,10 @@ def docker_host(monkeypatch):
     return point_at
 
 
-def timed(timeout: float = 2.0) -> tuple[str | None, float]:
+ANSWER_TIMEOUT = 30.0  # far longer than a refusal takes, even on a loaded machine: waiting for it would show
+
+
+def timed(timeout: float = ANSWER_TIMEOUT) -> tuple[str | None, float]:
     started = time.monotonic()
     reason = docker_unavailable_reason(timeout)
     return reason, time.monotonic() - started
@@ -49,14 +52,14 @@ def test_without_an_engine_here_the_reason_is_one_line_at_once():
         pytest.skip("a Docker engine answers on this machine")
     assert "\n" not in reason
     assert reason.endswith("or use --db=embedded")
-    assert seconds < 0.5
+    assert seconds < ANSWER_TIMEOUT / 3  # said at once, not after waiting for an answer
 
 
 def test_a_missing_socket_is_named(docker_host, tmp_path):
     docker_host(f"unix://{tmp_path}/absent.sock")
     reason, seconds = timed()
     assert reason == f"no Docker engine ({tmp_path}/absent.sock does not exist): start Docker, or use --db=embedded"
-    assert seconds < 0.5
+    assert seconds < ANSWER_TIMEOUT / 3  # said at once, not after waiting for an answer
 
 
 def test_a_socket_that_accepts_and_never_answers_costs_no_more_than_the_timeout(docker_host, tmp_path):
@@ -77,7 +80,7 @@ def test_a_closed_tcp_port_is_named(docker_host):
     assert reason.startswith(f"no Docker engine answers at tcp://127.0.0.1:{port} (")
     assert reason.endswith("): start it or fix DOCKER_HOST, or use --db=embedded")
     assert "\n" not in reason
-    assert seconds < 1
+    assert seconds < ANSWER_TIMEOUT / 3  # said at once, not after waiting for an answer
 
 
 def test_a_malformed_docker_host_is_named(docker_host):
@@ -94,7 +97,7 @@ def test_an_engine_that_has_the_image_is_usable(docker_host, tmp_path):
         reason, seconds = timed()
     assert reason is None
     assert any("/_ping" in asked_path for asked_path in asked)
-    assert seconds < 1
+    assert seconds < ANSWER_TIMEOUT / 3  # answered at once, not after waiting for the timeout
 
 
 def test_an_engine_that_can_pull_the_image_is_usable(docker_host, tmp_path):

@@ -26,10 +26,10 @@ from support.database.embedded.account import server_account
 from support.database.embedded.binaries import binaries_usable_by, default_bin_dir
 from support.database.embedded.cluster_cache import cache_dir_for, cache_key
 from support.database.embedded.provider import serve_embedded, server_processes
-from support.database.embedded.shared_memory import sysv_segments
 from support.database.embedded.sweep import sweep_stale_runs
 from support.database.server import ProviderUnavailable
 from support.scratch import Owner, data_root
+from tests.helpers.leftovers import orphaned_shared_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -430,20 +430,9 @@ def full_data_root(monkeypatch):
         mount_point.rmdir()
 
 
-def orphaned_segments() -> set[tuple[int, int]]:
-    """(key, shmid) of System V shared memory segments no process is attached to."""
-    return {(segment["key"], segment["shmid"]) for segment in sysv_segments() if segment["nattch"] == 0}
-
-
-def posix_segments() -> set[str]:
-    """PostgreSQL's POSIX segments in /dev/shm that the embedded server's account owns."""
-    owner = server_account().owner_uid
-    with os.scandir("/dev/shm") as entries:
-        return {e.name for e in entries if e.name.startswith("PostgreSQL.") and e.stat().st_uid == owner}
-
-
 def test_a_full_disk_under_the_data_root_is_named_and_leaves_no_shared_memory(full_data_root):
-    before = orphaned_segments(), posix_segments()
+    # orphaned only (no process maps it): other runs on the machine start and stop servers meanwhile
+    before = orphaned_shared_memory()
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
     message = one_line(refused)
@@ -454,7 +443,7 @@ def test_a_full_disk_under_the_data_root_is_named_and_leaves_no_shared_memory(fu
         "or set SPEC_PG_DATA_ROOT to a directory with room"
     )
     # initdb's server crashed (PANIC): its segment is removed, and it made none in /dev/shm
-    assert (orphaned_segments(), posix_segments()) == before
+    assert orphaned_shared_memory() == before
 
 
 def test_the_server_must_be_started_from_the_main_thread():

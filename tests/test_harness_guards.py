@@ -1,5 +1,6 @@
 """The harness's guards, checked by running small real specifications with pytester."""
 
+import json
 import textwrap
 
 import pytest
@@ -7,7 +8,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from support import versions
-from tests.helpers.samples import DIVISION_STEPS
+from support.report import upgrading
+from tests.helpers.samples import BAD_FEATURES, DIVISION_STEPS
 
 FEATURE = """\
 Feature: division
@@ -124,7 +126,7 @@ def _():
 def test_a_scenario_outside_its_version_range_is_not_applicable(run_spec):
     result = run_spec("""
         Feature: versions
-          @sqlalchemy:<1.0
+          @sqlalchemy:<2.0
           Scenario: ancient
             Given a number
             When it is divided by 2
@@ -137,7 +139,7 @@ def test_a_scenario_outside_its_version_range_is_not_applicable(run_spec):
             Then there is a result
     """)
     result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*not applicable: describes SQLAlchemy <1.0, this run has *"])
+    result.stdout.fnmatch_lines(["*not applicable: describes SQLAlchemy <2.0, this run has 2.*"])
 
 
 def test_a_malformed_version_tag_fails_its_scenario_in_one_line(run_spec):
@@ -272,3 +274,114 @@ def test_version_tags_compare_lines_not_release_details(specifier, version, appl
 def test_an_unsupported_sqlalchemy_is_named_with_the_supported_range():
     assert versions.unsupported_reason(Version("2.1.9")) is None
     assert "1.3.24 is not supported" in versions.unsupported_reason(Version("1.3.24"))
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected", "not_said"),
+    [
+        ("version_tag_selecting_no_line", "*spec.feature:2: version tag @sqlalchemy:==2.0 selects none of the "
+         "supported lines (1.4, 2.0, 2.1), so the scenario would run nowhere: write a range that contains one of them, "
+         "e.g. @sqlalchemy:>=2.0,<2.1 for 2.0", "not applicable"),
+        ("version_tag_beyond_the_lines",
+         "*spec.feature:2: version tag @sqlalchemy:>=2.2 selects none of the supported*", "not applicable"),
+        ("contradictory_version_tags", "*spec.feature:3: version tags @sqlalchemy:<2.0 and @sqlalchemy:>=2.0 together "
+         "select none of the supported lines*", "not applicable"),
+        ("version_tag_without_colon", "*spec.feature:2: version tag @sqlalchemy>=2.0 is not valid: write "
+         "@sqlalchemy:<specifier> (a colon after sqlalchemy), e.g. @sqlalchemy:>=2.0 or @sqlalchemy:>=1.4,<2.0",
+         "has the undeclared tag"),
+        ("two_whens", '*scenario "halving twice" (*spec.feature:2) has 2 When steps (lines 4, 5): a scenario has '
+         "exactly one When, the thing under study; make the others Givens, or split the scenario", "passed"),
+    ],
+)  # fmt: skip
+def test_a_bad_feature_is_refused_in_one_line_naming_its_file_and_line(run_spec, sample, expected, not_said):
+    """Version tags that together select no supported line, a version tag without its colon, two Whens."""
+    result = run_spec((BAD_FEATURES / f"{sample}.feature").read_text())
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([expected])
+    assert not_said not in result.stdout.str().rsplit("short test summary info", 1)[-1]
+
+
+def test_a_feature_file_no_test_module_binds_is_refused_naming_it(run_spec, pytester: pytest.Pytester):
+    (pytester.path / "nobody" / "binds").mkdir(parents=True)
+    (pytester.path / "nobody" / "binds" / "forgotten.feature").write_text(FEATURE)
+    result = run_spec(FEATURE)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*nobody/binds/forgotten.feature: no test module binds this feature file, so none of it runs: call "
+         "scenarios() on its folder in a steps/test_<area>.py (one per area), or move the file into an area that has "
+         "one"]
+    )  # fmt: skip
+
+
+def test_a_feature_in_a_nested_folder_is_bound_by_its_area(run_spec, pytester: pytest.Pytester):
+    (pytester.path / "area" / "topic").mkdir(parents=True)
+    (pytester.path / "area" / "topic" / "nested.feature").write_text(FEATURE.replace("halving", "nested halving"))
+    (pytester.path / "area" / "topic" / "broken.feature").write_text(
+        FEATURE.replace("halving", "broken halving").replace("When it is divided by 2", "When it is shaken")
+    )
+    steps = STEPS.replace('scenarios("spec.feature")', 'scenarios("spec.feature", "area")')
+    results = pytester.path / "results.json"
+    result = run_spec(FEATURE, steps, "-p", "support.report.collector", f"--spec-results={results}")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(['*step "When it is shaken" (*area/topic/broken.feature:4) has no step definition*'])
+    files = {scenario["feature"]["file"] for scenario in json.loads(results.read_text())["scenarios"]}
+    assert {file.removeprefix(pytester.path.name + "/") for file in files} >= {"area/topic/nested.feature"}, files
+
+
+def test_an_invalid_version_tag_stops_the_upgrading_guide_in_one_line(tmp_path, monkeypatch):
+    features = tmp_path / "features"
+    (features / "area").mkdir(parents=True)
+    (features / "area" / "bad.feature").write_text((BAD_FEATURES / "bad_version_tag.feature").read_text())
+    monkeypatch.setattr(upgrading, "FEATURES", features)
+    with pytest.raises(upgrading.InvalidVersionTag) as refused:
+        upgrading.section()
+    assert str(refused.value) == (
+        "features/area/bad.feature:2: version tag @sqlalchemy:>=banana is not valid: write @sqlalchemy:<specifier>, "
+        "e.g. @sqlalchemy:>=2.0 or @sqlalchemy:>=1.4,<2.0"
+    )
+
+
+def test_the_supported_lines_are_the_lines_nox_runs():
+    import ast
+    from pathlib import Path
+
+    noxfile = ast.parse((Path(__file__).resolve().parents[1] / "noxfile.py").read_text())
+    assigned = next(
+        node.value for node in ast.walk(noxfile)
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SQLALCHEMY_LINES"
+    )  # fmt: skip
+    assert tuple(ast.literal_eval(assigned)) == versions.LINES
+
+
+@pytest.mark.parametrize(
+    ("tags", "selects"),
+    [(["sqlalchemy:<2.0"], True), (["sqlalchemy:>=2.0,<2.1"], True), (["sqlalchemy:==2.0.*"], True),
+     (["sqlalchemy:==2.0"], False), (["sqlalchemy:>=2.2"], False), (["sqlalchemy:<1.4"], False),
+     (["sqlalchemy:>=2.0", "sqlalchemy:<2.0"], False)],
+)  # fmt: skip
+def test_a_version_range_selects_a_line_when_it_holds_a_release_of_it(tags, selects):
+    assert (versions.no_line_reason(tags) is None) is selects
+
+
+def test_the_no_warning_claim_counts_every_sqlalchemy_warning_of_the_when_only():
+    """SAWarning, the deprecation warnings (no SAWarning) and subclasses of either; a step other than the When's is
+    not looked at."""
+    import warnings
+
+    from sqlalchemy import exc
+
+    from support.warnings_log import WarningsLog
+
+    class OwnWarning(exc.SADeprecationWarning):
+        pass
+
+    log = WarningsLog()
+    for step, category in enumerate([exc.SAWarning, exc.SADeprecationWarning, OwnWarning, exc.MovedIn20Warning]):
+        log.start_step(step)
+        warnings.warn("warned", category, stacklevel=1)
+        log.end_step()
+    log.start_step(4)
+    warnings.warn("not SQLAlchemy's", UserWarning, stacklevel=1)
+    log.end_step()
+    assert [entry.step for entry in log.from_sqlalchemy_during({0, 1, 2, 3, 4})] == [0, 1, 2, 3]
+    assert log.from_sqlalchemy_during({4}) == []

@@ -31,7 +31,7 @@ Feature: statuses
     When it is divided by 0
     Then there is a result
 
-  @sqlalchemy:<1.0
+  @sqlalchemy:<2.0
   Scenario: belongs to an old line
     Given a number
     When it is divided by 2

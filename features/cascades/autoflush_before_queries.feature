@@ -4,6 +4,8 @@ Feature: Autoflush before queries
   the query sees them. Before 2.1 it did so only for statements that involve ORM entities; a textual
   statement or a Core statement on a Table ran without flushing, and did not see pending objects.
   SQLAlchemy 2.1 made autoflush unconditional: every statement executed through the Session flushes first.
+  A statement sent on the Session's connection (session.connection().exec_driver_sql(...)) does not go
+  through the Session at all, and never flushes, 2.1 included.
 
   Background:
     Given user 1 is stored
@@ -52,3 +54,11 @@ Feature: Autoflush before queries
         | INSERT | users |
         | SELECT | users |
       And the query counted 2 users
+
+  Rule: A statement sent on the Session's connection, past the Session, never flushes
+
+    Scenario: exec_driver_sql() on the session's connection does not see the pending user, on every version
+      When the session runs "SELECT count(*) FROM users" with exec_driver_sql() on its connection
+      Then the query sent these statements, in order:
+        | SELECT | users |
+      And the query counted 1 users

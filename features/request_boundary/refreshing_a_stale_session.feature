@@ -3,11 +3,13 @@ Feature: Refreshing what a long-lived session remembers
   When a session must outlive a request, these are the ways to make it read the database again, and what
   each one guarantees. Each scenario starts from the stale case: an earlier request on the thread loaded
   employee 42, never ended its transaction, and the application still references the object, so a
-  plain read would be answered from the identity map.
+  plain read would be answered from the identity map. The session runs at the database's default isolation:
+  READ COMMITTED on PostgreSQL, SERIALIZABLE on SQLite, where pysqlite began no transaction for the earlier read
+  (see when_a_read_is_stale), so on both the other connection's commit goes through and a reload reads it.
 
   Background:
     Given employee 42 is stored with the email old@corp.example
-    And a scoped session at READ COMMITTED isolation, expire_on_commit on
+    And a scoped session at the database's default isolation, expire_on_commit on
     And an earlier request on this thread has loaded employee 42
     And the application still references employee 42
     And another connection has committed the email new@corp.example for employee 42
@@ -19,12 +21,37 @@ Feature: Refreshing what a long-lived session remembers
       Then the email read is new@corp.example
       And the read sent one SELECT of employee 42
 
+    Scenario: expire() of the object before the read
+      When the same thread expires employee 42 and reads it
+      Then the email read is new@corp.example
+      And the read sent one SELECT of employee 42
+
     Scenario: refresh() of the object
       When the same thread refreshes employee 42 and reads it
       Then the email read is new@corp.example
       And the refresh sent one SELECT of employee 42
 
+  Rule: Ending the transaction first (commit, rollback or close) makes the next get() read the database
+
+    Scenario Outline: Ending the transaction, then get()
+      When the same thread <ends>, then reads employee 42
+      Then the email read is new@corp.example
+      And the read sent one SELECT of employee 42
+
+      Examples:
+        | ends               |
+        | commits            |
+        | rolls back         |
+        | closes its session |
+
+    Scenario: A flush does not end the transaction, so get() still answers from the identity map
+      When the same thread flushes, then reads employee 42
+      Then the email read is old@corp.example
+      And the read sent no SQL
+
   Rule: populate_existing overwrites the object in the identity map with the row, in every spelling but one
+    Query.populate_existing() is the legacy Query's spelling; the same Query without it returns the
+    identity map's object unchanged (see when_a_read_is_stale).
 
     Scenario Outline: Reading with populate_existing
       When the same thread reads employee 42 with "<spelling>"

@@ -34,8 +34,11 @@ Feature: What the incident looks like over HTTP, on real servers
 
     Scenario: A new thread gets a new session, even though none is ever removed
       Flask's development server runs each request on a thread of its own. The registry is keyed by
-      thread, so every request finds no session and makes a new one; the old thread's session dies with
-      its thread. Nothing is stale here, which is why the missing remove() survives development.
+      thread, so every request finds no session and makes a new one. The ended thread's session is not
+      closed: its connection stays checked out, idle in transaction, until the garbage collector collects
+      the session and the pool rolls the connection back, with no warning under psycopg2 (see
+      what_a_session_never_removed_costs). Nothing is stale here, which is why the missing remove()
+      survives development.
       Given the HR application is served over HTTP by Flask's development server, a new thread per request:
         | scoped session removed at teardown | no  |
         | application holds served employees | yes |

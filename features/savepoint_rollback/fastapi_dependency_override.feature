@@ -25,12 +25,12 @@ Feature: A FastAPI application tested through its overridden session dependency
       And after the test's outer rollback, another connection finds <afterwards>
 
       Examples: The default join leaks the declined order
-        | the session                                      | afterwards                    |
-        | a session joined the default way                 | order 2 in the state declined |
+        | the session                      | afterwards                    |
+        | a session joined the default way | order 2 in the state declined |
 
       Examples: The recommended session keeps the database clean
-        | the session                                      | afterwards                    |
-        | the recommended session of sqlalchemy_session_spec | the database clean            |
+        | the session                                        | afterwards         |
+        | the recommended session of sqlalchemy_session_spec | the database clean |
 
     Scenario: A paid checkout through a session joined the default way leaves nothing behind, as nothing rolled back
       Given the test has kept its outer transaction as an object

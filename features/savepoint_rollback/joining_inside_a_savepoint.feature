@@ -6,7 +6,9 @@ Feature: Joining a connection that is already inside a savepoint
 
   Since 2.0 the default, conditional_savepoint, looks at the connection: outside a savepoint it joins the outer
   transaction as rollback_only does; inside one it begins savepoints of its own, as create_savepoint does.
-  The code under test here rolls back, then goes on to commit.
+  Every action of the join_transaction_mode matrix is run here, inside the test's savepoint (on 1.4 all but
+  "begins a nested savepoint and commits the session", where the classic Session and the AsyncSession part
+  ways: see committing_the_session_inside_a_savepoint).
 
   Background:
     Given order 1 is stored in the state start
@@ -16,32 +18,75 @@ Feature: Joining a connection that is already inside a savepoint
   Rule: Since 2.0, the default join inside a savepoint gives the code savepoints of its own
 
     @sqlalchemy:>=2.0
-    Scenario Outline: Inside a savepoint, under <mode>, the code rolls back and goes on to commit
+    Scenario Outline: Inside a savepoint, under <mode>, the code under test <action>
       Given the test has handed the code a session joined with join_transaction_mode <mode>
-      When the code under test rolls back, then goes on to commit
+      When the code under test <action>
       Then the code under test kept working
       And the transaction control it sent was <control>
       And after the test's outer rollback, another connection finds <afterwards>
 
       Examples: The default now behaves as create_savepoint
-        | mode                  | control                                    | afterwards         |
-        | conditional_savepoint | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE | the database clean |
-        | create_savepoint      | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE | the database clean |
+        | mode                  | action                                                          | control                                                    | afterwards         |
+        | conditional_savepoint | commits a new order                                             | SAVEPOINT, RELEASE                                         | the database clean |
+        | conditional_savepoint | rolls back, then goes on to commit                              | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE                 | the database clean |
+        | conditional_savepoint | flushes a new order, then rolls back                            | SAVEPOINT, ROLLBACK TO                                     | the database clean |
+        | conditional_savepoint | commits a nested savepoint, then commits                        | SAVEPOINT, SAVEPOINT, RELEASE, RELEASE                     | the database clean |
+        | conditional_savepoint | commits a nested savepoint, then commits twice                  | SAVEPOINT, SAVEPOINT, RELEASE, RELEASE, SAVEPOINT, RELEASE | the database clean |
+        | conditional_savepoint | rolls back a nested savepoint, then commits                     | SAVEPOINT, SAVEPOINT, ROLLBACK TO, RELEASE                 | the database clean |
+        | conditional_savepoint | hits a duplicate key at flush, rolls back and goes on to commit | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE                 | the database clean |
+        | conditional_savepoint | begins a nested savepoint and commits the session               | SAVEPOINT, SAVEPOINT, RELEASE, RELEASE                     | the database clean |
+        | conditional_savepoint | commits inside a with session.begin() block                     | SAVEPOINT, RELEASE                                         | the database clean |
+        | create_savepoint      | commits a new order                                             | SAVEPOINT, RELEASE                                         | the database clean |
+        | create_savepoint      | rolls back, then goes on to commit                              | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE                 | the database clean |
+        | create_savepoint      | flushes a new order, then rolls back                            | SAVEPOINT, ROLLBACK TO                                     | the database clean |
+        | create_savepoint      | commits a nested savepoint, then commits                        | SAVEPOINT, SAVEPOINT, RELEASE, RELEASE                     | the database clean |
+        | create_savepoint      | commits a nested savepoint, then commits twice                  | SAVEPOINT, SAVEPOINT, RELEASE, RELEASE, SAVEPOINT, RELEASE | the database clean |
+        | create_savepoint      | rolls back a nested savepoint, then commits                     | SAVEPOINT, SAVEPOINT, ROLLBACK TO, RELEASE                 | the database clean |
+        | create_savepoint      | hits a duplicate key at flush, rolls back and goes on to commit | SAVEPOINT, ROLLBACK TO, SAVEPOINT, RELEASE                 | the database clean |
+        | create_savepoint      | begins a nested savepoint and commits the session               | SAVEPOINT, SAVEPOINT, RELEASE, RELEASE                     | the database clean |
+        | create_savepoint      | commits inside a with session.begin() block                     | SAVEPOINT, RELEASE                                         | the database clean |
 
-      Examples: rollback_only rolls back the test's savepoint; the later commit does nothing
-        | mode                  | control                                    | afterwards         |
-        | rollback_only         | ROLLBACK TO                                | the database clean |
+      Examples: rollback_only takes the test's savepoint as the session's transaction: a rollback ends it, a commit does nothing
+        | mode          | action                                                          | control                | afterwards         |
+        | rollback_only | commits a new order                                             | nothing                | the database clean |
+        | rollback_only | rolls back, then goes on to commit                              | ROLLBACK TO            | the database clean |
+        | rollback_only | flushes a new order, then rolls back                            | ROLLBACK TO            | the database clean |
+        | rollback_only | commits a nested savepoint, then commits                        | SAVEPOINT, RELEASE     | the database clean |
+        | rollback_only | commits a nested savepoint, then commits twice                  | SAVEPOINT, RELEASE     | the database clean |
+        | rollback_only | rolls back a nested savepoint, then commits                     | SAVEPOINT, ROLLBACK TO | the database clean |
+        | rollback_only | hits a duplicate key at flush, rolls back and goes on to commit | ROLLBACK TO            | the database clean |
+        | rollback_only | begins a nested savepoint and commits the session               | SAVEPOINT, RELEASE     | the database clean |
+        | rollback_only | commits inside a with session.begin() block                     | nothing                | the database clean |
 
-      Examples: control_fully rolls back the test's savepoint; the later commit really commits the outer transaction
-        | mode                  | control                                    | afterwards         |
-        | control_fully         | ROLLBACK TO, COMMIT                        | order 3 leaked     |
+      Examples: control_fully takes the test's savepoint as the session's transaction: the first commit releases it, the next one commits the outer transaction
+        | mode          | action                                                          | control                             | afterwards            |
+        | control_fully | commits a new order                                             | RELEASE                             | the database clean    |
+        | control_fully | rolls back, then goes on to commit                              | ROLLBACK TO, COMMIT                 | order 3 leaked        |
+        | control_fully | flushes a new order, then rolls back                            | ROLLBACK TO                         | the database clean    |
+        | control_fully | commits a nested savepoint, then commits                        | SAVEPOINT, RELEASE, RELEASE         | the database clean    |
+        | control_fully | commits a nested savepoint, then commits twice                  | SAVEPOINT, RELEASE, RELEASE, COMMIT | orders 2 and 3 leaked |
+        | control_fully | rolls back a nested savepoint, then commits                     | SAVEPOINT, ROLLBACK TO, RELEASE     | the database clean    |
+        | control_fully | hits a duplicate key at flush, rolls back and goes on to commit | ROLLBACK TO, COMMIT                 | order 3 leaked        |
+        | control_fully | begins a nested savepoint and commits the session               | SAVEPOINT, RELEASE, RELEASE         | the database clean    |
+        | control_fully | commits inside a with session.begin() block                     | RELEASE                             | the database clean    |
 
   Rule: Before 2.0, the default join inside a savepoint behaves as rollback_only: it ends the test's savepoint
 
     @sqlalchemy:<2.0
-    Scenario: Before 2.0, inside a savepoint, the default join rolls back to the test's savepoint
+    Scenario Outline: Before 2.0, inside a savepoint, joined the default way, the code under test <action>
       Given the test has handed the code a session joined the default way
-      When the code under test rolls back, then goes on to commit
+      When the code under test <action>
       Then the code under test kept working
-      And the transaction control it sent was ROLLBACK TO
-      And after the test's outer rollback, another connection finds the database clean
+      And the transaction control it sent was <control>
+      And after the test's outer rollback, another connection finds <afterwards>
+
+      Examples:
+        | action                                                          | control                         | afterwards         |
+        | commits a new order                                             | RELEASE                         | the database clean |
+        | rolls back, then goes on to commit                              | ROLLBACK TO                     | the database clean |
+        | flushes a new order, then rolls back                            | ROLLBACK TO                     | the database clean |
+        | commits a nested savepoint, then commits                        | SAVEPOINT, RELEASE, RELEASE     | the database clean |
+        | commits a nested savepoint, then commits twice                  | SAVEPOINT, RELEASE, RELEASE     | the database clean |
+        | rolls back a nested savepoint, then commits                     | SAVEPOINT, ROLLBACK TO, RELEASE | the database clean |
+        | hits a duplicate key at flush, rolls back and goes on to commit | ROLLBACK TO                     | the database clean |
+        | commits inside a with session.begin() block                     | RELEASE                         | the database clean |

@@ -19,15 +19,21 @@ Feature: The recommended transactional fixture, on every version
       And after the test's outer rollback, another connection finds the database clean
 
       Examples:
-        | action                                                |
-        | commits a new order                                   |
-        | rolls back, then goes on to commit                    |
-        | flushes a new order, then rolls back                  |
-        | commits a nested savepoint, then commits              |
-        | rolls back a nested savepoint, then commits           |
-        | fails in the middle, rolls back and goes on to commit |
+        | action                                                          |
+        | commits a new order                                             |
+        | rolls back, then goes on to commit                              |
+        | flushes a new order, then rolls back                            |
+        | commits a nested savepoint, then commits                        |
+        | rolls back a nested savepoint, then commits                     |
+        | hits a duplicate key at flush, rolls back and goes on to commit |
+        | commits a nested savepoint, then commits twice                  |
+        | begins a nested savepoint and commits the session               |
+        | commits inside a with session.begin() block                     |
 
+  @database:postgresql,mysql
   Rule: Row locks taken by the code under test are held until the test ends, not released by its commit
+    PostgreSQL's and InnoDB's (MySQL/MariaDB): SQLite has no row locks (it locks the whole database file, and
+    refuses SELECT ... FOR UPDATE).
 
     Scenario: With the recommended session, the code under test locks a row and commits
       When the code under test locks order 1 with SELECT ... FOR UPDATE and commits to release it

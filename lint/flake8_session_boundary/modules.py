@@ -36,15 +36,12 @@ def parents_of(tree: ast.AST) -> dict[ast.AST, ast.AST]:
 
 def walk_own(nodes: list[ast.AST]):
     """Every node under ``nodes``, without entering nested function definitions or lambdas."""
-    stack = list(nodes)
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+    stack = [node for node in nodes if not isinstance(node, nested)]  # a body's own statements may be definitions
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(
-            child
-            for child in ast.iter_child_nodes(node)
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        )
+        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, nested))
 
 
 class Imports:

@@ -2,7 +2,11 @@
 
 Each request gets its own Session from a dependency that yields it and closes it afterwards, so no
 identity map survives a request. ``HR_HOLD_SERVED=1`` keeps every served employee referenced, to show
-that a held reference no longer matters once each request has its own session.
+that a held reference no longer matters once each request has its own session. ``HR_SESSION_PER_REQUEST=0``
+is the broken setup the fix replaces: the dependencies yield one Session (and one AsyncSession) made when
+the application starts, shared by every request and never closed. ``HR_DEPENDENCY_CLOSES_SESSION=0`` swaps the
+per-request dependencies for ones that never close their session; ``HR_MONITOR`` / ``HR_METRICS`` install the
+request-boundary monitor and the active-session gauge (``support.apps.monitoring``).
 """
 
 import os
@@ -14,22 +18,40 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from support.apps.dependencies import async_session_per_request, session_per_request
+from support.apps.async_scoped import install_async_scoped_routes
+from support.apps.dependencies import (
+    async_session_per_request,
+    async_shared_session,
+    session_per_request,
+    shared_session,
+)
+from support.apps.monitoring import monitor_fastapi
+from support.apps.unclosed_dependencies import unclosed_async_session_per_request, unclosed_session_per_request
+from support.database.own_database import as_async_url
 from support.models import Employee
+from support.sqlite_engines import engine_options
 
 
 def app_from_environment() -> FastAPI:
     url = make_url(os.environ["HR_DATABASE_URL"])
-    engine = create_engine(url)
-    async_engine = create_async_engine(url.set(drivername="postgresql+asyncpg"))
+    engine = create_engine(url, **engine_options(url, {}))
+    async_engine = create_async_engine(as_async_url(url))  # asyncpg, or aiosqlite for an SQLite file
     session_per_request_factory = sessionmaker(bind=engine)
     async_session_per_request_factory = _async_maker(async_engine)
     hold_served = os.environ.get("HR_HOLD_SERVED") == "1"
     served: list[Employee] = []
     app = FastAPI()
+    async_scoped = install_async_scoped_routes(app, as_async_url(url))
 
-    request_session = session_per_request(session_per_request_factory)
-    async_request_session = async_session_per_request(async_session_per_request_factory)
+    if os.environ.get("HR_SESSION_PER_REQUEST", "1") != "1":
+        request_session = shared_session(session_per_request_factory)
+        async_request_session = async_shared_session(async_session_per_request_factory)
+    elif os.environ.get("HR_DEPENDENCY_CLOSES_SESSION") == "0":
+        request_session = unclosed_session_per_request(session_per_request_factory)
+        async_request_session = unclosed_async_session_per_request(async_session_per_request_factory)
+    else:
+        request_session = session_per_request(session_per_request_factory)
+        async_request_session = async_session_per_request(async_session_per_request_factory)
 
     def answer(employee: Employee | None) -> dict:
         if employee is None:
@@ -62,10 +84,15 @@ def app_from_environment() -> FastAPI:
     async def reset_between_scenarios() -> Response:
         """Test scaffolding, not behaviour under study: drop held objects and pooled connections."""
         served.clear()
+        await request_session.reset()
+        await async_request_session.reset()
         engine.dispose()
         await async_engine.dispose()
+        await async_scoped.reset()
         return Response(status_code=204)
 
+    if os.environ.get("HR_MONITOR") == "1":
+        monitor_fastapi(app, metrics=os.environ.get("HR_METRICS") == "1")
     return app
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,9 +16,9 @@ import httpx
 import psutil
 
 from support import scratch
-from support.processes import die_with_parent, gone
+from support.forking import Launcher, tail
+from support.processes import gone
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT = 20.0
 PLAIN_HTTP = {"verify": False}  # loopback http only: no TLS context to build (loading certificates took 28 ms a client)
 
@@ -44,13 +40,20 @@ def free_loopback_port() -> int:
         return probe.getsockname()[1]
 
 
+# the applications gunicorn serves, by server kind: the incident's, and the same requests on Flask-SQLAlchemy
+GUNICORN_APPS = {
+    "gunicorn": "support.apps.flask_hr:app_from_environment()",
+    "gunicorn-flask-sqlalchemy": "support.apps.flask_sqlalchemy_hr:app_from_environment()",
+}
+
+
 def server_command(kind: str, port: int, threads: int = 1) -> list[str]:
     """What ``python -m`` runs for a server: the module, then its arguments."""
-    if kind == "gunicorn":  # the incident's server: gunicorn's threaded worker
+    if kind in GUNICORN_APPS:  # the incident's server: gunicorn's threaded worker
         return ["gunicorn", "--config", "python:support.apps.gunicorn_hooks",
                 "--bind", f"127.0.0.1:{port}", "--workers", "1",
                 "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
-                "support.apps.flask_hr:app_from_environment()"]  # fmt: skip
+                GUNICORN_APPS[kind]]  # fmt: skip
     if kind == "werkzeug":  # Flask's development server: a new thread for every request
         return ["flask", "--app", "support.apps.flask_hr:app_from_environment()", "run",
                 "--host", "127.0.0.1", "--port", str(port), "--with-threads", "--no-reload",
@@ -59,51 +62,6 @@ def server_command(kind: str, port: int, threads: int = 1) -> list[str]:
         return ["uvicorn", "--factory", "support.apps.fastapi_hr:app_from_environment",
                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
     raise ValueError(f"unknown server kind {kind!r}")
-
-
-class Launcher:
-    """The process the run's web servers are forked from (``support.apps.launcher``): it imported them and the
-    apps once. It dies with pytest (SIGKILL when pytest dies, even by SIGKILL), and its servers die with it."""
-
-    def __init__(self, log: Path):
-        self.log = log
-        with open(log, "wb") as log_file:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "support.apps.launcher"],
-                cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log_file,
-                text=True,
-                preexec_fn=die_with_parent(signal.SIGKILL),
-            )
-
-    def start(self, command: list[str], environment: dict[str, str], log: Path) -> psutil.Process:
-        """A server forked from the launcher, as ``python -m`` would run ``command``; its output goes to ``log``."""
-        module, *arguments = command
-        request = {"module": module, "arguments": arguments, "environment": environment, "log": str(log)}
-        try:
-            self.process.stdin.write(json.dumps(request) + "\n")
-            self.process.stdin.flush()
-            pid = int(self.process.stdout.readline())
-        except (OSError, ValueError):
-            raise RuntimeError(f"the web servers' launcher ended: {_tail(self.log)}") from None
-        try:
-            return psutil.Process(pid)
-        except psutil.NoSuchProcess:
-            raise RuntimeError(f"{module} exited at start: {_tail(log)}") from None
-
-    def close(self) -> None:
-        """Ends at the end of its input (its servers were stopped before)."""
-        with suppress(OSError):
-            self.process.stdin.close()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        self.process.stdout.close()
 
 
 @contextmanager
@@ -139,17 +97,12 @@ def _wait_until_serving(process: psutil.Process, server: RunningServer) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if gone(process):
-            raise RuntimeError(f"{server.name} exited at start: {_tail(server.log)}")
+            raise RuntimeError(f"{server.name} exited at start: {tail(server.log)}")
         with suppress(httpx.HTTPError):
             if httpx.get(f"{server.base_url}/_spec/ready", timeout=1.0, **PLAIN_HTTP).status_code == 200:
                 return
         time.sleep(0.05)
-    raise RuntimeError(f"{server.name} did not serve within {READY_TIMEOUT:.0f} s: {_tail(server.log)}")
-
-
-def _tail(log: Path) -> str:
-    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+    raise RuntimeError(f"{server.name} did not serve within {READY_TIMEOUT:.0f} s: {tail(server.log)}")
 
 
 class ServerRegistry:
@@ -172,11 +125,12 @@ class ServerRegistry:
             self._running[key] = self._lifetime.enter_context(server)
         server = self._running[key]
         httpx.post(f"{server.base_url}/_spec/reset", timeout=10.0, **PLAIN_HTTP).raise_for_status()
+        os.truncate(server.log, 0)  # the scenario reads only what the server logged for it (O_APPEND writers)
         return server
 
     def _started_launcher(self) -> Launcher:
         if self._launcher is None:
-            self._launcher = Launcher(self._log_dir / "launcher.log")
+            self._launcher = Launcher("support.apps.launcher", self._log_dir / "launcher.log")
             self._lifetime.callback(self._launcher.close)  # after its servers stopped, before the logs go
         return self._launcher
 

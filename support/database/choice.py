@@ -1,7 +1,7 @@
 """Which PostgreSQL the run uses.
 
 Options and their environment variables: ``--db`` / ``SPEC_DB``, ``--db-url`` / ``SPEC_DB_URL``,
-``--pg-bin`` / ``SPEC_PG_BIN``.
+``--pg-bin`` / ``SPEC_PG_BIN``, ``--mariadb-bin`` / ``SPEC_MARIADB_BIN``.
 A command-line option wins over its environment variable, which wins over the default (``auto``).
 ``auto`` takes the provider the settings name (a URL: url; a binary directory: embedded), else the first one
 the registry's probes find able to serve (a container, when a Docker engine answers), else the last resort
@@ -29,11 +29,21 @@ class DatabaseChoice:
 
 
 def choose(
-    db: str | None, db_url: str | None, pg_bin: str | None, environ: Mapping[str, str] = os.environ
+    db: str | None,
+    db_url: str | None,
+    pg_bin: str | None,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    mariadb_bin: str | None = None,
 ) -> DatabaseChoice:
     requested = (db or environ.get("SPEC_DB") or AUTO).strip().lower()
     bin_text = pg_bin or environ.get("SPEC_PG_BIN") or None
-    settings = ServerSettings(db_url or environ.get("SPEC_DB_URL") or None, Path(bin_text) if bin_text else None)
+    mariadb_text = mariadb_bin or environ.get("SPEC_MARIADB_BIN") or None
+    settings = ServerSettings(
+        db_url or environ.get("SPEC_DB_URL") or None,
+        Path(bin_text) if bin_text else None,
+        Path(mariadb_text) if mariadb_text else None,
+    )
     if requested not in CHOICES:
         raise ProviderUnavailable(f"unknown database provider {requested!r}: use one of {', '.join(CHOICES)}")
     if requested != AUTO:

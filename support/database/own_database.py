@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -53,7 +53,12 @@ def new_database_name(worker: str = "main") -> str:
 
 
 def as_async_url(url: URL) -> URL:
-    """The same database through asyncpg; a unix-socket URL keeps its ``host`` directory."""
+    """The same database through asyncpg (aiosqlite for an SQLite file, aiomysql for MySQL/MariaDB); a unix-socket URL
+    keeps its ``host`` directory."""
+    if url.get_backend_name() == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if url.get_backend_name() in ("mysql", "mariadb"):
+        return url.set(drivername=f"{url.get_backend_name()}+aiomysql")
     query = {}
     for name, value in url.query.items():
         if name not in URL_PARAMETERS:
@@ -126,7 +131,7 @@ def drop_own_database(admin: Engine, name: str, force: bool | None = None) -> No
     Refuses (ValueError) any name not of our pattern or not created by this process. ``force``: DROP ...
     WITH (FORCE); by default when the server has it (13 and later).
     """
-    _refuse_unless_our_name(name)
+    refuse_unless_our_name(name)
     if name not in _created_here:
         raise ValueError(f"refusing to drop {name!r}: this process did not create it")
     _drop(admin, name, force)
@@ -139,7 +144,7 @@ def drop_abandoned_database(admin: Engine, name: str, pending: Path | None = Non
     Refuses (ValueError) any name not of our pattern, and any database whose owner mark (or, with no mark yet,
     pending entry) does not name such a process: no mark, another host, or a process still running.
     """
-    _refuse_unless_our_name(name)
+    refuse_unless_our_name(name)
     if name in _created_here:
         raise ValueError(f"refusing to sweep {name!r}: this process created it and is alive")
     with admin.connect() as connection:
@@ -147,12 +152,7 @@ def drop_abandoned_database(admin: Engine, name: str, pending: Path | None = Non
             text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
             {"name": name},
         ).scalar()
-    pending_owner = _pending_entries(pending, admin.url).get(name, (None, None))[1]
-    owner = owner_of_mark(comment) or (pending_owner if comment is None else None)
-    if owner is None:
-        raise ValueError(f"refusing to sweep {name!r}: it carries no owner mark of ours")
-    if not owner.provably_dead():
-        raise ValueError(f"refusing to sweep {name!r}: its owner ({owner.mark()}) is alive or not of this host")
+    refuse_unless_provably_abandoned(name, comment, pending_entries(pending, server_key(admin.url)))
     _drop(admin, name, force)
 
 
@@ -166,21 +166,40 @@ def sweep_abandoned_databases(admin: Engine, pending: Path | None = None) -> lis
         comments = dict(
             connection.execute(text("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database")).all()
         )
-    entries = _pending_entries(pending, admin.url)
+    entries = pending_entries(pending, server_key(admin.url))
+    return sweep_marked(comments, entries, lambda name: drop_abandoned_database(admin, name, pending))
+
+
+def sweep_marked(marks: dict[str, str | None], entries: dict, drop_abandoned: Callable[[str], None]) -> list[str]:
+    """The sweep of any server: ``marks`` holds every database there with its owner mark (None: none); a database
+    named like ours with our mark or a pending entry goes to ``drop_abandoned``, which judges it again (and one that
+    another run's sweep dropped first is passed over); a dead owner's entry whose database is gone is removed."""
     swept = []
-    for name in sorted(comments):
-        if OWN_NAME.fullmatch(name) and (owner_of_mark(comments[name]) or name in entries):
+    for name in sorted(marks):
+        if OWN_NAME.fullmatch(name) and (owner_of_mark(marks[name]) or name in entries):
             with suppress(ValueError, DBAPIError):
-                drop_abandoned_database(admin, name, pending)
+                drop_abandoned(name)
                 swept.append(name)
     for name, (entry, owner) in entries.items():  # a dead owner's entry whose database is gone now
-        if (name not in comments or name in swept) and owner.provably_dead():
+        if (name not in marks or name in swept) and owner.provably_dead():
             entry.unlink(missing_ok=True)
     return swept
 
 
-def _pending_entries(pending: Path | None, admin_url: URL) -> dict[str, tuple[Path, Owner]]:
-    """This server's pending entries by database name, with their owners (other servers' wait for a run there)."""
+def refuse_unless_provably_abandoned(name: str, mark: str | None, entries: dict) -> None:
+    """Refuses (ValueError) a database whose mark (or, with no mark yet, pending entry) names no process of this
+    host that has provably ended: no mark, another host, or a process still running."""
+    pending_owner = entries.get(name, (None, None))[1]
+    owner = owner_of_mark(mark) or (pending_owner if mark is None else None)
+    if owner is None:
+        raise ValueError(f"refusing to sweep {name!r}: it carries no owner mark of ours")
+    if not owner.provably_dead():
+        raise ValueError(f"refusing to sweep {name!r}: its owner ({owner.mark()}) is alive or not of this host")
+
+
+def pending_entries(pending: Path | None, key: str) -> dict[str, tuple[Path, Owner]]:
+    """The pending entries of the server ``key`` names (its ``server_key``) by database name, with their owners
+    (other servers' wait for a run there)."""
     entries = {}
     try:
         listed = sorted(pending.iterdir()) if pending and pending.is_dir() else []
@@ -190,12 +209,12 @@ def _pending_entries(pending: Path | None, admin_url: URL) -> dict[str, tuple[Pa
         with suppress(OSError, ValueError):
             server, mark = entry.read_text().splitlines()
             owner = owner_of_mark(mark)
-            if OWN_NAME.fullmatch(entry.name) and server == server_key(admin_url) and owner:
+            if OWN_NAME.fullmatch(entry.name) and server == key and owner:
                 entries[entry.name] = (entry, owner)
     return entries
 
 
-def _refuse_unless_our_name(name: str) -> None:
+def refuse_unless_our_name(name: str) -> None:
     if not OWN_NAME.fullmatch(name):
         raise ValueError(f"refusing to drop {name!r}: only databases named spec_<8 hex>_<worker> are ours")
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from support.database.harness import SpecDatabase, prepared_database
+from support.database.mysql.own_database import admin_engine, is_mysql
 from support.database.own_database import as_async_url
 from support.database.registry import own_database_in
 from support.database.server import ProviderUnavailable, ServerHandle
@@ -43,7 +44,8 @@ FROM pg_roles r WHERE r.rolname = current_user
 def first_database(server: ServerHandle, worker: str, processes: int, keep: bool) -> Iterator[SpecDatabase | None]:
     """The run's own database for the block (None when not ``keep``: made and dropped at once, as a trial);
     ProviderUnavailable, in one line, when the server cannot hold the run."""
-    _refuse_without_slots(server, processes)
+    if server.dialect != "sqlite":  # SQLite has no connection slots
+        _refuse_without_slots(server, processes)
     with ExitStack() as stack:
         try:
             url = stack.enter_context(own_database_in(server, worker))
@@ -63,10 +65,11 @@ def _refuse_without_slots(server: ServerHandle, processes: int) -> None:
         raise ProviderUnavailable(creation_problem(error, server)) from None
     at, role = _named(server), server.admin_url.username
     per_process = f"{needed} ({SLOTS_PER_PROCESS} per pytest process)" if processes > 1 else str(needed)
+    role_limit = "max_user_connections" if server.dialect == "mysql" else "CONNECTION LIMIT"
     if role_free is not None and role_free < needed:
         raise ProviderUnavailable(
             f"role {role!r} at {_where(server)} may open {max(role_free, 0)} more connection(s), the run holds up to "
-            f"{per_process} at once: raise its CONNECTION LIMIT, or end its other sessions"
+            f"{per_process} at once: raise its {role_limit}, or end its other sessions"
         )
     if server_free < needed:
         raise ProviderUnavailable(
@@ -76,6 +79,9 @@ def _refuse_without_slots(server: ServerHandle, processes: int) -> None:
 
 
 def _free_slots(admin_url: URL) -> tuple[int, int | None]:
+    """Connections the server, and the role, may still open (None: the role has no limit of its own)."""
+    if is_mysql(admin_url):
+        return _mysql_free_slots(admin_url)
     engine = create_engine(admin_url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
@@ -83,6 +89,26 @@ def _free_slots(admin_url: URL) -> tuple[int, int | None]:
     finally:
         engine.dispose()
     return server_free, role_free
+
+
+MYSQL_FREE_SLOTS = """
+SELECT @@max_connections, @@max_user_connections,
+       (SELECT COUNT(*) FROM information_schema.processlist),
+       (SELECT COUNT(*) FROM information_schema.processlist WHERE user = SUBSTRING_INDEX(USER(), '@', 1))
+"""
+
+
+def _mysql_free_slots(admin_url: URL) -> tuple[int, int | None]:
+    """MySQL/MariaDB's: ``max_connections`` less the connections there are, and the global ``max_user_connections``
+    (0: no limit) less the user's."""
+    engine = admin_engine(admin_url)
+    try:
+        with engine.connect() as connection:
+            server_limit, user_limit, connected, mine = connection.execute(text(MYSQL_FREE_SLOTS)).one()
+    finally:
+        engine.dispose()
+    # this connection is about to end; a SUPER user's extra slot is left out (the run's users need not be SUPER)
+    return server_limit - connected + 1, (user_limit - mine + 1) if user_limit else None
 
 
 def creation_problem(error: BaseException, server: ServerHandle) -> str:
@@ -106,6 +132,11 @@ def creation_problem(error: BaseException, server: ServerHandle) -> str:
             else "free space on the server's disk"
         )
         return f"{at} has no room for the suite's database ({message}): {room}"
+    if "access denied" in lowered and server.dialect == "mysql":
+        return (
+            f"{at} refused {role!r} a database of its own ({message}): GRANT ALL ON `spec\\_%`.* TO it, "
+            "or use another user"
+        )
     if code == "53300" or "too many connections" in lowered or "connection slots are reserved" in lowered:
         return (
             f"{at} has no free connection slot ({message}): raise max_connections or the role's CONNECTION LIMIT, "
@@ -116,8 +147,10 @@ def creation_problem(error: BaseException, server: ServerHandle) -> str:
 
 def _named(server: ServerHandle) -> str:
     """``the url PostgreSQL 15.2 at host:5432 as role``, ``the embedded PostgreSQL 18.6``."""
+    from support.databases import NAMES
+
     where = f" at {server.detail}" if server.provider == "url" else ""
-    return f"the {server.provider} PostgreSQL {server.server_version}{where}"
+    return f"the {server.provider} {NAMES[server.dialect]} {server.server_version}{where}"
 
 
 def _where(server: ServerHandle) -> str:

@@ -18,11 +18,11 @@ class ProviderUnavailable(Exception):
 
 @dataclass(frozen=True)
 class ServerHandle:
-    """A running PostgreSQL server, as seen by the harness.
+    """A running PostgreSQL server (or SQLite's directory of database files), as seen by the harness.
 
     ``admin_url`` is a psycopg2 URL to a maintenance database on that server, for a role that may
-    CREATE DATABASE. The harness never writes to that database: it only creates, and later drops,
-    databases of its own beside it.
+    CREATE DATABASE (for SQLite, a URL naming the directory its database files are made in). The harness never
+    writes to that database: it only creates, and later drops, databases of its own beside it.
     """
 
     provider: str  # a provider's name in the registry (support.database.registry)
@@ -30,17 +30,23 @@ class ServerHandle:
     server_version: str  # e.g. "18.6"
     detail: str  # where it runs, for the header; never a password
     swept: tuple[str, ...] = ()  # databases of killed runs this start dropped
+    dialect: str = "postgresql"  # the database it is: a name of support.databases.NAMES
 
     def describe(self) -> str:
-        return f"{self.provider} PostgreSQL {self.server_version} ({self.detail})"
+        from support.databases import NAMES
+
+        provider = "" if self.provider == self.dialect else f"{self.provider} "
+        return f"{provider}{NAMES[self.dialect]} {self.server_version} ({self.detail})"
 
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """What the user named for the server: ``--db-url`` and ``--pg-bin`` (or their environment variables)."""
+    """What the user named for the server: ``--db-url``, ``--pg-bin`` and ``--mariadb-bin`` (or their environment
+    variables)."""
 
     url: str | None = None
     pg_bin: Path | None = None
+    mariadb_bin: Path | None = None
 
 
 def _never(settings: ServerSettings) -> bool:

@@ -1,4 +1,4 @@
-"""The url provider: an existing PostgreSQL server, given by URL.
+"""The url provider: an existing PostgreSQL server, given by URL (or a MySQL/MariaDB one: support.database.mysql.url).
 
 The URL's own database is only ever connected to, to create and later drop the suite's own database
 beside it. Every refusal is one line naming the fix, given within the timeout; no output shows a password.
@@ -20,6 +20,9 @@ from sqlalchemy.pool import NullPool
 
 from support import scratch, secrets
 
+from .mysql import own_database as mysql_own_database
+from .mysql import server as mysql_server
+from .mysql import url as mysql_url
 from .own_database import SYNC_DRIVER, URL_PARAMETERS, own_database, sweep_abandoned_databases
 from .server import Provider, ProviderUnavailable, ServerHandle, ServerSettings
 
@@ -49,7 +52,7 @@ def parse_server_url(url_text: str) -> URL:
         raise ProviderUnavailable(f"the database URL is malformed: {GIVE_ONE}") from None
     backend = url.drivername.split("+", 1)[0]
     if backend not in POSTGRESQL_SCHEMES:
-        raise ProviderUnavailable(f"the database URL names {backend}, not PostgreSQL: {GIVE_ONE}")
+        raise ProviderUnavailable(f"the database URL names {backend}, not PostgreSQL or MySQL/MariaDB: {GIVE_ONE}")
     hosts = url.query.get("host") or url.host
     if not hosts:
         raise ProviderUnavailable(f"the database URL names no host: {GIVE_ONE}")
@@ -77,7 +80,7 @@ def _identifier(name: str) -> str:
     return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
 
 
-def _within(seconds: float, work: Callable[[], T]) -> T:
+def within(seconds: float, work: Callable[[], T]) -> T:
     """``work()``'s result or exception, or TimeoutError after ``seconds``.
 
     libpq's connect_timeout applies per address and not at all once logged in; this bounds the whole
@@ -145,6 +148,9 @@ def _refusal(url: URL, error: Exception, timeout: float) -> str:
         )
     if "fatal:" in lowered:  # PostgreSQL's own refusal, of a kind not named above
         return f"the server at {at} refused the connection ({message}): fix the URL or the server"
+    host = url.host or url.query.get("host")
+    if host and not host.startswith("/") and mysql_server.greets_as_mysql(host, url.port or 5432):
+        return f"{at} is a MySQL/MariaDB server, not PostgreSQL: write its URL as mysql+pymysql://..."
     return f"{at} did not answer as a PostgreSQL server ({message}): check that the URL names a PostgreSQL server"
 
 
@@ -152,10 +158,14 @@ def _refusal(url: URL, error: Exception, timeout: float) -> str:
 def serve_url(url_text: str, timeout: float = TIMEOUT) -> Iterator[ServerHandle]:
     """The server named by ``url_text``, once it is known to answer, to be PostgreSQL and to let the role
     create databases; ProviderUnavailable within ``timeout`` seconds otherwise."""
+    if _names_mysql(url_text):
+        with mysql_url.serve_url(url_text, timeout) as handle:
+            yield handle
+        return
     url = parse_server_url(url_text)
     connect_timeout = max(2, int(timeout) - 1)  # libpq's own limit, in whole seconds (1 would mean 2)
     try:
-        version_text, version, role, may_create = _within(timeout, lambda: _inspect(url, connect_timeout))
+        version_text, version, role, may_create = within(timeout, lambda: _inspect(url, connect_timeout))
     except TimeoutError:
         raise ProviderUnavailable(
             f"no answer from {where(url)} within {timeout:g} s: check host and port in the URL"
@@ -187,9 +197,18 @@ def _swept(url: URL) -> tuple[str, ...]:
         admin.dispose()
 
 
+def _names_mysql(url_text: str) -> bool:
+    try:
+        return make_url(url_text.strip()).get_backend_name() in mysql_own_database.BACKENDS
+    except (ArgumentError, ValueError):
+        return False  # parse_server_url says what is wrong with it
+
+
 def _own_database_with_pending_entry(admin_url: URL, worker: str) -> AbstractContextManager[URL]:
     """The suite's own database: a url server outlives the run, so a pending entry covers the moment before the
     database carries its owner mark."""
+    if mysql_own_database.is_mysql(admin_url):
+        return mysql_url.own_database_with_pending_entry(admin_url, worker)
     return own_database(admin_url, worker, scratch.pending_databases())
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from support import guards, versions
-from support.evidence import SETUP_PROBLEM, Results, RunFacts, ScenarioRecord, scenario_record
+from support.drivers import driver_of
+from support.evidence import SERVER, SETUP_PROBLEM, Results, RunFacts, ScenarioRecord, scenario_record
+from support.report import messages
 
 RECORD = "spec_scenario"
 REFUSED = "spec_refused"  # a guard refused the scenario before any step ran
@@ -32,12 +34,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("sqlalchemy-session-spec").addoption(
         "--spec-results", default=None, metavar="FILE", help="write every scenario's result to FILE as JSON"
     )
+    parser.getgroup("sqlalchemy-session-spec").addoption(
+        "--spec-messages", default=None, metavar="FILE", help="write the run as Cucumber Messages (NDJSON) to FILE"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    path = config.getoption("spec_results")
-    if path and not hasattr(config, "workerinput"):
-        config.pluginmanager.register(ResultsWriter(Path(path)), "spec-results-writer")
+    path, messages_path = config.getoption("spec_results"), config.getoption("spec_messages")
+    if (path or messages_path) and not hasattr(config, "workerinput"):
+        writer = ResultsWriter(Path(path) if path else None, Path(messages_path) if messages_path else None)
+        config.pluginmanager.register(writer, "spec-results-writer")
+
+
+def records_wanted(config: pytest.Config) -> bool:
+    """Each scenario's record travels on its teardown report for the results and messages, and the spec reporter."""
+    wanted = config.getoption("spec_results") or config.getoption("spec_messages")
+    return bool(wanted) or config.getoption("spec_reporter", "pytest") == "spec"
 
 
 # --- on the process that runs the scenario (a worker under xdist) -------------------------------
@@ -52,10 +64,13 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report = yield
     if report.when == "setup" and report.failed and SETUP_PROBLEM in item.stash:
         report.user_properties.append((REFUSED, item.stash[SETUP_PROBLEM]))
-    if report.when == "teardown" and item.config.getoption("spec_results"):
+    if report.when == "teardown" and records_wanted(item.config):
         scenario = guards.scenario_of(item)
         if scenario is not None:
             record = scenario_record(item, scenario, item.stash.get(COLLECTED_AT, None))
+            server = item.config.stash.get(SERVER, None)
+            record.database = server.dialect if server else None
+            record.driver = driver_of(item, record.database or "postgresql")
             report.user_properties.append((RECORD, json.dumps(asdict(record))))
     return report
 
@@ -71,8 +86,8 @@ def pytest_deselected(items) -> None:
 
 
 class ResultsWriter:
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: Path | None, messages_path: Path | None = None):
+        self.path, self.messages_path = path, messages_path
         self.results: dict[str, ScenarioRecord] = {}
         self.started = time.time()
         self.interrupted: str | None = None
@@ -102,7 +117,7 @@ class ResultsWriter:
         for name, value in report.user_properties:
             if name == RECORD:
                 result = self.results[report.nodeid] = result.with_recorded(ScenarioRecord.from_json(json.loads(value)))
-        status, reason = _phase_status(report)
+        status, reason = phase_status(report)
         if status and WORST_FIRST.index(status) < WORST_FIRST.index(result.status):
             result.status = status
             if status in ("not_applicable", "skipped"):
@@ -118,7 +133,12 @@ class ResultsWriter:
         facts = RunFacts.of(session.config, self.started)
         facts.partial = partial(session, scenarios, self.interrupted, self.deselected)
         facts.complete = facts.partial is None
-        Results(facts, scenarios).write(self.path)
+        results = Results(facts, scenarios)
+        if self.path:
+            results.write(self.path)
+        if self.messages_path:
+            features = session.config.rootpath / session.config.getini("bdd_features_base_dir")
+            messages.write(results, self.messages_path, features)
 
 
 def partial(session: pytest.Session, scenarios: list[ScenarioRecord], interrupted: str | None, deselected: int):
@@ -152,7 +172,7 @@ def selection(config: pytest.Config, deselected: int) -> str | None:
     return f"a selection narrower than the whole specification: {' '.join(given + files)}{left_out}"
 
 
-def _phase_status(report) -> tuple[str | None, str | None]:
+def phase_status(report) -> tuple[str | None, str | None]:
     refusal = next((value for name, value in report.user_properties if name == REFUSED), None)
     if refusal:
         return "collection_error", refusal

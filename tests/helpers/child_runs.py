@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -161,3 +163,20 @@ def phase_of(results_before: int, results_in_all: int) -> str:
 def by_provider(providers: dict) -> list:
     """Parameters for each provider; the url provider's take turns (they sweep, or count on no sweep)."""
     return [pytest.param(provider, marks=[TAKES_TURNS] if provider == "url" else []) for provider in providers]
+
+
+def made_once_for_all_workers(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]
+) -> Path:
+    """The file ``name``, made by ``make(path)`` once a run: in the directory the run's pytest-xdist workers share,
+    by the first worker that asks (the others wait for it, then read it); without workers, in the run's own."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    made = shared / name
+    with (shared / f"{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            being_made = shared / f"{name}.being-made"
+            make(being_made)
+            being_made.rename(made)
+    return made

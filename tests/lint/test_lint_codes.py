@@ -234,6 +234,17 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int]]]] = {
     "closes the Session after the yield, outside a finally": (
         {"deps.py": module(SESSION_LOCAL, CLOSED_AFTER_THE_YIELD)}, [("SRB201", 8)]
     ),
+    "a dependency defined inside an app factory is reported once, as itself": ({"deps.py": module(SESSION_LOCAL, """
+        def create_app():
+            def get_db():
+                yield SessionLocal()
+
+            def get_closed():
+                with SessionLocal() as db:
+                    yield db
+
+            return get_db, get_closed
+    """)}, [("SRB200", 9)]),
     # SRB200 / SRB201: not reported
     "closes the Session in a finally": ({"deps.py": module(SESSION_LOCAL, """
         def get_db():

@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from tests.test_scenarios_can_fail import Flip, apply_flip, run_area_copy
+from tests.test_scenarios_can_fail import Flip, assert_every_flip_fails
 
-ROOT = Path(__file__).resolve().parents[2]
 AREA, FEATURE = "guarding_the_request_boundary", "teardown_lint"
 NOTHING, SRB100_LINE_5 = "Then flake8 reports nothing", "Then flake8 prints one line, SRB100 on line 5 of app.py"
 
@@ -45,15 +41,4 @@ FLIPS = [
 
 @pytest.mark.slow
 def test_every_flipped_lint_scenario_fails(tmp_path, spec_server):
-    features = tmp_path / "features"
-    shutil.copytree(ROOT / "features", features)
-    path = features / AREA / f"{FEATURE}.feature"
-    lines = path.read_text().splitlines(keepends=True)
-    for flip in FLIPS:
-        apply_flip(lines, flip)
-    path.write_text("".join(lines))
-    results = [s for s in run_area_copy(features, AREA, spec_server) if Path(s["feature"]["file"]).stem == FEATURE]
-    statuses = {scenario["scenario"]["name"]: scenario["status"] for scenario in results}
-    assert set(statuses) == {flip.scenario for flip in FLIPS}, "every scenario of the feature needs a flip"
-    survivors = [name for name, status in statuses.items() if status != "failed"]
-    assert not survivors, "these scenarios still pass when flipped: " + "; ".join(survivors)
+    assert_every_flip_fails(tmp_path, spec_server, AREA, FLIPS)

@@ -69,6 +69,16 @@ NOXFILE = textwrap.dedent("""
     def spec(session, line):
         session.run(sys.executable, "stand_in.py", ".", interrupt_timeout=60)
 
+    @nox.session(name="spec-sqlite")
+    @nox.parametrize("line", SQLALCHEMY_LINES, ids=SQLALCHEMY_LINES)
+    def spec_sqlite(session, line):
+        pass
+
+    @nox.session(name="spec-mariadb")
+    @nox.parametrize("line", SQLALCHEMY_LINES, ids=SQLALCHEMY_LINES)
+    def spec_mariadb(session, line):
+        pass
+
     @nox.session
     def docs(session):
         pass

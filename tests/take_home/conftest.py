@@ -89,3 +89,11 @@ def project(pytester, monkeypatch, database) -> Project:
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE take_home_notes"))
     engine.dispose()
+
+
+@pytest.fixture
+def engine(database):
+    """An engine of the suite's database, for tests that run in this process (the census, the monitor, the gauge)."""
+    engine = create_engine(database.url)
+    yield engine
+    engine.dispose()

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from sqlalchemy_session_spec import async_fixtures, settings
+from sqlalchemy_session_spec import async_fixtures, leaks, settings, statements
 from sqlalchemy_session_spec.factories import NotAFactory, factories_pointed_at
 from sqlalchemy_session_spec.layers import Layer, engine_layer, savepoint_layer, shared_layer
 
 ASYNC_PLUGIN = "sqlalchemy_session_spec.async_fixtures"
+LEAKS_PLUGIN = "sqlalchemy_session_spec.leaks"
 
 
 def pytest_addoption(parser) -> None:
@@ -20,9 +21,53 @@ def pytest_addoption(parser) -> None:
 
 def pytest_configure(config) -> None:
     settings.check_options(config)
+    leaks.check_mode(config)
+    config.addinivalue_line("markers", f"{leaks.MARKER}(reason): the session-leak check does not judge this test")
     if not config.pluginmanager.has_plugin(ASYNC_PLUGIN):
         config.pluginmanager.register(async_fixtures, ASYNC_PLUGIN)
         async_fixtures.register_variants(config)
+    if leaks.mode(config) != "off" and not config.pluginmanager.has_plugin(LEAKS_PLUGIN):
+        config.stash[leaks.NAMED] = leaks.named_registries(config)  # a bad path is refused before any test
+        config.pluginmanager.register(leaks, LEAKS_PLUGIN)
+
+
+@pytest.fixture
+def session_leak_registries():
+    """The scoped_session registries the leak check watches besides those of session_leak_registries (ini) and
+    rollback_factories: override it in conftest.py to return yours."""
+    return ()
+
+
+@pytest.fixture
+def session_leak_check(request, session_leak_registries):
+    """This test fails, one line per leak, if a Session it made still holds something after its fixtures are torn
+    down, or a watched scoped_session entry made during it was never removed (session_leak_check = warn: warns)."""
+    watch = leaks.start_watch()
+    try:
+        for name, registry in leaks.registries_named(request.config):
+            watch.watch_registry(registry, name)
+        for name, registry in leaks.registries_given(session_leak_registries):
+            watch.watch_registry(registry, name)
+    except BaseException:
+        leaks.end_watch(watch)
+        raise
+    yield watch
+    leaks.report(request, leaks.end_watch(watch))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "teardown" and item.stash.get(leaks.LEAKS, None):
+        outcome.get_result().session_leaks = item.stash[leaks.LEAKS]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report, config):
+    """A test that leaked fails: counted and listed as FAILED, not as an error of its teardown."""
+    if report.when == "teardown" and report.failed and getattr(report, "session_leaks", None):
+        return "failed", "F", "FAILED"
+    return None
 
 
 @pytest.fixture(scope=settings.shared_scope)
@@ -93,6 +138,7 @@ class PointedFactories:
         except NotAFactory as error:
             refusal = str(error)
         else:
+            leaks.watch_registries_of(factories)
             return factories[0] if len(factories) == 1 else factories
         settings.refuse(refusal)  # outside the except block: one line, no chained traceback
 
@@ -109,3 +155,18 @@ def rollback_layer_for_every_test_of_a_shared_scope(request) -> None:
     if shared_layer(Layer) is not None or "rollback_shared_session" in request.fixturenames:
         request.getfixturevalue("rollback_layer")
     async_fixtures.rollback_layer_for_async_tests(request)
+
+
+@pytest.fixture
+def statements_sent():
+    """``statements_sent(session)``: what the session's engine sends from then on (and which objects were loaded from
+    rows), until the ``with`` block around the call ends, or else the test."""
+    started: list[statements.StatementsSent] = []
+
+    def start(*targets) -> statements.StatementsSent:
+        started.append(statements.statements_sent(*targets))
+        return started[-1]
+
+    yield start
+    for watch in started:
+        watch.stop()

@@ -29,6 +29,17 @@ SHARED_SCOPES = ("module", "session")
 def add_options(parser) -> None:
     for name, (help_text, default) in OPTIONS.items():
         parser.addini(name, help_text, default=default)
+    parser.addini(
+        "session_leak_check",
+        "off (default), warn or fail: check every test for sessions and scoped_session entries it left behind",
+        default="off",
+    )
+    parser.addini(
+        "session_leak_registries",
+        "dotted paths of scoped_session registries the leak check watches, e.g. myapp.db.Session",
+        type="linelist",
+        default=[],
+    )
 
 
 def check_options(config) -> None:

@@ -1,0 +1,7 @@
+@sqlalchemy:>=2.0
+Feature: division
+  @sqlalchemy:<2.0
+  Scenario: halving
+    Given a number
+    When it is divided by 2
+    Then there is a result

@@ -1,0 +1,6 @@
+Feature: division
+  @sqlalchemy:==2.0
+  Scenario: halving
+    Given a number
+    When it is divided by 2
+    Then there is a result
