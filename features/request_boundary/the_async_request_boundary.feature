@@ -115,7 +115,9 @@ Feature: The async request boundary: a session per task, and an AsyncSession's o
 
     The load the attribute asks for is an awaitable of the driver's cursor, made and then refused. On asyncpg it is a
     coroutine: 1.4 leaves it as it is, so Python warns once the error is let go (in a test suite, at some later
-    test); 2.0 closes it first. aiosqlite's cursor() returns an awaitable that is no coroutine, so nothing warns.
+    test); 2.0 closes it first. aiosqlite's cursor() returns a wrapper around a coroutine: before 2.1 the refusal
+    leaves nothing behind; 2.1's adapter enters the wrapper as an async context manager, and the refusal closes only
+    that entering, so the coroutine inside is left never awaited and Python warns.
 
     @sqlalchemy:<2.0 @database:postgresql
     Scenario: On 1.4 with asyncpg, touching an attribute expired by the commit raises MissingGreenlet naming await_only(), and leaves a coroutine never awaited
@@ -153,6 +155,7 @@ Feature: The async request boundary: a session per task, and an AsyncSession's o
       Given an AsyncSession has loaded employee 42 and committed
       When async code reads the employee's email as an attribute
       Then SQLAlchemy refused it with StatementError: "(sqlalchemy.exc.MissingGreenlet) greenlet_spawn has not been called; can't call await_() here. Was IO attempted in an unexpected place?"
+      And once the error is let go, Python warns: "coroutine 'Connection.cursor' was never awaited"
 
     Scenario: expire_on_commit=False keeps the attribute readable, and stale
       Given an AsyncSession made with expire_on_commit=False has loaded employee 42 and committed
