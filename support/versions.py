@@ -7,6 +7,8 @@ A scenario whose specifier excludes the running SQLAlchemy is reported as not ap
 
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -45,7 +47,13 @@ def parse_tag(tag: str) -> SpecifierSet:
 
 def selected_lines(specifier: SpecifierSet) -> list[str]:
     """The supported lines with a release the specifier contains (``==2.0`` contains no 2.0.x release but 2.0.0)."""
-    return [line for line in LINES if any(specifier.contains(Version(f"{line}.{patch}")) for patch in _PATCHES)]
+    return list(_selected_lines(str(specifier)))
+
+
+@cache  # a few distinct tags, asked about for every scenario: each answer costs thousands of comparisons
+def _selected_lines(specifier: str) -> tuple[str, ...]:
+    contains = SpecifierSet(specifier).contains
+    return tuple(line for line in LINES if any(contains(Version(f"{line}.{patch}")) for patch in _PATCHES))
 
 
 def no_line_reason(tags: list[str]) -> str | None:
