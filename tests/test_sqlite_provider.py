@@ -44,8 +44,8 @@ FIX = "use a Python built with a newer SQLite (python.org and distribution build
         ("3.31.1", "2.1.0b2", "3.35.0", "RETURNING (bulk UPDATE's synchronize_session fetch)"),
         ("3.7.17", "2.0.0", "3.35.0", "RETURNING (bulk UPDATE's synchronize_session fetch)"),
         # 1.4 sends no RETURNING on SQLite: what it needs is older
-        ("3.7.15", "1.4.54", "3.7.16", "right-nested joins, without SQLAlchemy's warning at each first connection"),
-        ("3.6.18", "1.4.54", "3.7.16", "right-nested joins, without SQLAlchemy's warning at each first connection"),
+        ("3.7.15", "1.4.54", "3.7.16", "right-nested joins, without SQLAlchemy's warning at each create_engine()"),
+        ("3.6.18", "1.4.54", "3.7.16", "right-nested joins, without SQLAlchemy's warning at each create_engine()"),
     ],
 )
 def test_an_sqlite_too_old_for_the_specification_on_its_line_is_refused_in_one_line(

@@ -32,9 +32,9 @@ NEEDS = (
     ((3, 6, 8), "SAVEPOINT (the savepoint features)", "1.4"),
     ((3, 6, 19), "enforced foreign keys (PRAGMA foreign_keys: cascades' deleting_a_parent)", "1.4"),
     ((3, 7, 0), "WAL journal mode (request_boundary's stale reads)", "1.4"),
-    # SQLAlchemy's SQLite dialect warns at each engine's first connection to an older one, a warning the scenarios
+    # SQLAlchemy's SQLite dialect warns at each create_engine() on an older one, a warning the scenarios
     # that check which warnings a step raised could meet
-    ((3, 7, 16), "right-nested joins, without SQLAlchemy's warning at each first connection", "1.4"),
+    ((3, 7, 16), "right-nested joins, without SQLAlchemy's warning at each create_engine()", "1.4"),
     # its dialect uses RETURNING since 2.0 when SQLite has it: bulk_statements_and_the_identity_map shows it
     ((3, 35, 0), "RETURNING (bulk UPDATE's synchronize_session fetch)", "2.0"),
 )
