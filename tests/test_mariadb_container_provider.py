@@ -37,6 +37,7 @@ from tests.test_mariadb_provider import needs_binaries
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER_HERE = docker_unavailable_reason(image=PINNED_IMAGE)  # None where an engine answers
 NO_DOCKER_FIX = "or use --db=mariadb"
+PASSWORD = "Hunter2-never-shown"
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def test_a_container_that_cannot_start_is_one_line(docker_host, tmp_path, monkey
 
 
 def test_testcontainers_url_is_read_with_pymysql():
-    written = "mysql://root:Hunter2-never-shown@localhost:32771/mysql"  # MySqlContainer without a dialect
+    written = f"mysql://root:{PASSWORD}@localhost:32771/mysql"  # MySqlContainer without a dialect
     url = admin_url_of(written)
     assert (url.drivername, url.host, url.port, url.database) == ("mysql+pymysql", "localhost", 32771, "mysql")
     assert admin_url_of("mysql+pymysql://root:x@127.0.0.1:3306/mysql").drivername == "mysql+pymysql"
@@ -133,13 +134,19 @@ def test_testcontainers_url_is_read_with_pymysql():
 @needs_binaries
 def test_the_started_server_is_checked_and_the_suite_makes_its_own_marked_database_in_it():
     with serve_mariadb() as private:  # the machine's MariaDB, standing in for the container's server
-        handle = server_handle(private.admin_url, PINNED_IMAGE)
+        admin = admin_engine(private.admin_url)
+        with admin.connect() as connection:  # a user with a password, as the container's root has one
+            connection.exec_driver_sql(f"CREATE USER 'spec'@'localhost' IDENTIFIED BY '{PASSWORD}'")
+            connection.exec_driver_sql("GRANT ALL ON `spec\\_%%`.* TO 'spec'@'localhost'")
+        handle = server_handle(private.admin_url.set(username="spec", password=PASSWORD), PINNED_IMAGE)
         assert (handle.provider, handle.dialect) == (NAME, "mysql")
         assert handle.server_version.endswith("-MariaDB")
         assert handle.describe().startswith(f"{NAME} MySQL/MariaDB {handle.server_version} (image {PINNED_IMAGE}, ")
+        assert handle.describe().endswith(" as spec@localhost)")
+        assert PASSWORD not in handle.describe()
         assert "connect_timeout" not in handle.admin_url.query  # only for the first look
         with own_database_in(handle, "gw3") as url:
-            assert url.drivername == "mysql+pymysql"
+            assert (url.drivername, url.username) == ("mysql+pymysql", "spec")
             assert re.fullmatch(r"spec_[0-9a-f]{8}_gw3", url.database)
             engine = create_engine(url, poolclass=NullPool)
             with engine.connect() as connection:
@@ -147,7 +154,6 @@ def test_the_started_server_is_checked_and_the_suite_makes_its_own_marked_databa
             engine.dispose()
             assert scratch.owner_of_mark(mark) == Owner.current()
             made = url.database
-        admin = admin_engine(handle.admin_url)
         with admin.connect() as connection:
             names = set(connection.execute(text("SELECT schema_name FROM information_schema.schemata")).scalars())
         admin.dispose()
