@@ -29,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--db",
         choices=CHOICES,
         default=None,
-        help=f"provider of the PostgreSQL, or sqlite, or mariadb (env SPEC_DB; default auto: "
+        help=f"provider of the PostgreSQL, or sqlite, or mariadb / mariadb-container (env SPEC_DB; default auto: "
         f"{', else '.join(AUTO_TRIES)})",
     )
     group.addoption(

@@ -8,11 +8,20 @@ from sqlalchemy.engine import URL
 
 from . import container, sqlite, url
 from .embedded import provider as embedded
+from .mysql import container as mariadb_container
 from .mysql import provider as mariadb
 from .server import Provider, ServerHandle
 
 PROVIDERS: dict[str, Provider] = {
-    p.name: p for p in (url.PROVIDER, container.PROVIDER, embedded.PROVIDER, sqlite.PROVIDER, mariadb.PROVIDER)
+    p.name: p
+    for p in (
+        url.PROVIDER,
+        container.PROVIDER,
+        embedded.PROVIDER,
+        sqlite.PROVIDER,
+        mariadb.PROVIDER,
+        mariadb_container.PROVIDER,
+    )
 }
 AUTO = "auto"
 CHOICES = (AUTO, *PROVIDERS)  # what --db and SPEC_DB accept

@@ -8,12 +8,14 @@ driver, aiosqlite the async one. An SQLite build that lacks what the specificati
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy
 from sqlalchemy.engine import URL
 
 from support import scratch
@@ -24,14 +26,42 @@ from .server import Provider, ProviderUnavailable, ServerHandle, ServerSettings
 NAME = "sqlite"
 SYNC_DRIVER = "sqlite+pysqlite"
 ASYNC_DRIVER = "sqlite+aiosqlite"
-MINIMUM = (3, 6, 19)  # SAVEPOINT (3.6.8) and enforced foreign keys (3.6.19), which the features use
+# What the specification uses of SQLite, by the release that brought it: (release, what, the SQLAlchemy lines that
+# need it). The newest release the run's SQLAlchemy needs is the oldest SQLite it accepts.
+NEEDS = (
+    ((3, 6, 8), "SAVEPOINT (the savepoint features)", "1.4"),
+    ((3, 6, 19), "enforced foreign keys (PRAGMA foreign_keys: cascades' deleting_a_parent)", "1.4"),
+    ((3, 7, 0), "WAL journal mode (request_boundary's stale reads)", "1.4"),
+    # SQLAlchemy's SQLite dialect warns at each create_engine() on an older one, a warning the scenarios
+    # that check which warnings a step raised could meet
+    ((3, 7, 16), "right-nested joins, without SQLAlchemy's warning at each create_engine()", "1.4"),
+    # its dialect uses RETURNING since 2.0 when SQLite has it: bulk_statements_and_the_identity_map shows it
+    ((3, 35, 0), "RETURNING (bulk UPDATE's synchronize_session fetch)", "2.0"),
+)
+FIX = "use a Python built with a newer SQLite (python.org and distribution builds have one), or --db=embedded"
 
 
-def lacking_feature(version: str = sqlite3.sqlite_version) -> str | None:
+def _numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def minimum(sqlalchemy_version: str = sqlalchemy.__version__) -> tuple[tuple[int, ...], str]:
+    """The oldest SQLite the specification runs on with this SQLAlchemy, and what of it needs that release."""
+    line = _numbers(sqlalchemy_version)[:2]
+    return max((release, what) for release, what, since in NEEDS if line >= _numbers(since))
+
+
+def lacking_feature(
+    version: str = sqlite3.sqlite_version, sqlalchemy_version: str = sqlalchemy.__version__
+) -> str | None:
     """Why this Python's SQLite cannot run the specification, in one line naming the fix; None when it can."""
-    fix = "use a Python built with a newer SQLite (python.org and distribution builds have one), or --db=embedded"
-    if tuple(int(part) for part in version.split(".")[:3]) < MINIMUM:
-        return f"SQLite {version} is older than {'.'.join(map(str, MINIMUM))}, which the specification needs: {fix}"
+    needed, what = minimum(sqlalchemy_version)
+    if _numbers(version) < needed:
+        line = ".".join(map(str, _numbers(sqlalchemy_version)[:2]))
+        return (
+            f"SQLite {version} is older than {'.'.join(map(str, needed))}, which the specification needs on "
+            f"SQLAlchemy {line} for {what}: {FIX}"
+        )
     connection = sqlite3.connect(":memory:")
     try:
         connection.execute("PRAGMA foreign_keys = ON")
@@ -39,7 +69,7 @@ def lacking_feature(version: str = sqlite3.sqlite_version) -> str | None:
     finally:
         connection.close()
     if enforced != (1,):  # a build with SQLITE_OMIT_FOREIGN_KEY answers no row
-        return f"SQLite {version} was built without foreign key enforcement (SQLITE_OMIT_FOREIGN_KEY): {fix}"
+        return f"SQLite {version} was built without foreign key enforcement (SQLITE_OMIT_FOREIGN_KEY): {FIX}"
     return None
 
 

@@ -1,9 +1,11 @@
 """MySQL/MariaDB as the third database (issue 18): a server given by URL (``mysql+pymysql://``,
-``mariadb+pymysql://``), or a private MariaDB started from the machine's binaries (``--db=mariadb``).
+``mariadb+pymysql://``), a private MariaDB started from the machine's binaries (``--db=mariadb``), or a MariaDB
+container where a Docker engine answers (``--db=mariadb-container``).
 
 Its modules: ``own_database`` (the suite's own database in such a server: made, marked, dropped, swept), ``server``
 (what the server is: MySQL or MariaDB, its version, InnoDB), ``url`` (the url provider's MySQL half), ``binaries``,
-``launcher`` and ``provider`` (the ``mariadb`` provider, by the embedded PostgreSQL's rules).
+``launcher`` and ``provider`` (the ``mariadb`` provider, by the embedded PostgreSQL's rules), ``container`` (the
+``mariadb-container`` provider: testcontainers' MySqlContainer on MariaDB's image, by the PostgreSQL container's).
 
 PyMySQL is the sync driver (``mysql+pymysql``), aiomysql the async one (``mysql+aiomysql``, on PyMySQL).
 """
