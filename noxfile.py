@@ -26,10 +26,9 @@ RELIABILITY = "tests/reliability"  # slow: each test runs the suite itself, many
 ISOLATION = "tests/reliability/test_isolation.py"  # whole runs in 20 orders: a session of its own, run beside
 SAMPLES = "tests/test_take_home_samples.py"  # slow: sample projects in fresh venvs; a session of its own, run beside
 # the areas brought over to MySQL/MariaDB (issue 18): every scenario of theirs passes there or is not applicable,
-# by its database tag; request_boundary still assumes PostgreSQL or SQLite. The server: SPEC_MARIADB_URL's
-# (mysql+pymysql://...), else --db=mariadb (binaries on PATH or in /usr/sbin, or SPEC_MARIADB_BIN); never the
-# server dev.py's arguments name for PostgreSQL
-MYSQL_AREAS = ["cascades", "guarding_the_request_boundary", "savepoint_rollback", "session_api"]
+# by its database tag (all of them now). The server: SPEC_MARIADB_URL's (mysql+pymysql://...), else --db=mariadb
+# (binaries on PATH or in /usr/sbin, or SPEC_MARIADB_BIN); never the server dev.py's arguments name for PostgreSQL
+MYSQL_AREAS = ["cascades", "guarding_the_request_boundary", "request_boundary", "savepoint_rollback", "session_api"]
 INTERRUPTED_PYTEST_GRACE = 60  # s nox waits, on Ctrl-C, for pytest to tear down (drop its database)
 RELIABILITY_WORKERS = "3"  # its tests mostly wait for their child runs; those that cannot share run in one group
 

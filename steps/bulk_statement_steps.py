@@ -70,12 +70,12 @@ def _(held_employees: HeldEmployees, outcome: Outcome, employee_id: int):
     assert held_employees.row_email(employee_id) is None
 
 
-@then("the statement sent was one UPDATE, with RETURNING of the ids it matched")
-def _(sql_log: SqlLog):
+@then(parsers.re(r"the statement sent was one (?P<verb>UPDATE|DELETE), with RETURNING of the ids it matched"))
+def _(sql_log: SqlLog, verb: str):
     """'fetch' where the database has RETURNING: the matched primary keys come back with the statement itself, no
-    SELECT before it (PostgreSQL writes RETURNING employees.id, SQLite RETURNING id)."""
+    SELECT before it (PostgreSQL writes RETURNING employees.id, SQLite and MariaDB RETURNING id)."""
     sent = [entry for entry in sql_log.during("when") if not entry.is_event]
-    assert [entry.verb for entry in sent] == ["UPDATE"], describe(sent)
+    assert [entry.verb for entry in sent] == [verb], describe(sent)
     assert re.search(r"RETURNING (employees\.)?id\b", sent[0].text), f"no RETURNING: {describe(sent)}"
 
 

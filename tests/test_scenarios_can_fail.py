@@ -127,6 +127,9 @@ FLIPS = [
          "the application still references employee 42", "nothing references employee 42 any more"),
     Flip("when_a_read_is_stale", "A change left unflushed keeps the object in the identity map after the application lets go",
          "the earlier request changed the name of employee 42 without flushing", "the earlier request left its transaction open"),
+    # at REPEATABLE READ set on the engine, the transaction left open reads its old snapshot
+    Flip("when_a_read_is_stale", "At the server's own default isolation, the transaction left open reads the committed row once nothing references the employee",
+         "Given a scoped session", "Given a scoped session at REPEATABLE READ isolation, expire_on_commit on"),
     *[
         Flip("one_session_per_thread", "Closing the session between two requests, without remove()", f"| {closed} |", "| committed its transaction |")
         for closed in ["closed its session, without remove()", "closed its session in a with block, without remove()"]

@@ -78,6 +78,10 @@ FLIPS = {
              "snapshot", WORKAROUND, WITHOUT_WORKAROUND),
         Flip(STALE, "With the workaround, in WAL mode, a session whose request committed reads the new row",
              "the earlier request committed its transaction", "the earlier request left its transaction open"),
+        # the server's own default, with the workaround in WAL mode: the transaction left open keeps its snapshot
+        Flip(STALE, "At the server's own default isolation, the transaction left open reads the committed row once "
+             "nothing references the employee", "Given a scoped session",
+             f"Given the SQLite database file is in WAL mode\n      And {WORKAROUND}\n      And a scoped session"),
         Flip(STALE, "A column query on a stale session, on SQLite", "Given a scoped session at SERIALIZABLE",
              f"Given the SQLite database file is in WAL mode\n      And {WORKAROUND}\n      And a scoped session at SERIALIZABLE"),
         Flip(STALE, "A column query on a stale session with the workaround, in WAL mode, reads the old snapshot",
@@ -91,8 +95,8 @@ FLIPS = {
              WORKAROUND, WITHOUT_WORKAROUND),
         Flip(COSTS, "With the workaround, once the collector has run, the pool has rolled the connection back, and others "
              "commit", "When the garbage collector runs", "When a request for employee 42 is served on a thread that then ends"),
-        Flip(ASYNC, "On SQLite, never removed, every request leaves its session in the registry", NO_REMOVE, YES_REMOVE),
-        Flip(ASYNC, "On SQLite, removed at the end of each request, the registry holds nothing", YES_REMOVE, NO_REMOVE),
+        Flip(ASYNC, "On SQLite and MySQL/MariaDB, never removed, every request leaves its session in the registry", NO_REMOVE, YES_REMOVE),
+        Flip(ASYNC, "On SQLite and MySQL/MariaDB, removed at the end of each request, the registry holds nothing", YES_REMOVE, NO_REMOVE),
         Flip(ASYNC, "On 1.4 with aiosqlite, touching an attribute expired by the commit raises MissingGreenlet naming "
              "await_only(), and leaves no coroutine",
              "an AsyncSession has loaded", "an AsyncSession made with expire_on_commit=False has loaded", describes="<2.0"),

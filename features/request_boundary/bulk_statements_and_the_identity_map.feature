@@ -13,6 +13,13 @@ Feature: Bulk UPDATE and DELETE through a session whose identity map holds the o
   itself made the change. The precondition is the same too: the application still references the
   employees the session loaded, so the identity map still holds them.
 
+  On MySQL/MariaDB 'fetch' has no UPDATE ... RETURNING to ask: it SELECTs the matching primary keys before the
+  UPDATE (so does a DELETE before SQLAlchemy 2.0; since 2.0 a DELETE on MariaDB has RETURNING, which MySQL lacks).
+  At MySQL/MariaDB's default REPEATABLE READ that SELECT is a consistent read of the session's snapshot, taken when
+  it loaded the employees, while the UPDATE or DELETE is a locking read of the latest committed rows: a row another
+  connection changed since then is changed by the statement and missed by fetch, and the session's object is left
+  stale.
+
   Background:
     Given employee 42 is stored with the email old@corp.example
     And employee 43 is stored with the email other@corp.example
@@ -55,6 +62,7 @@ Feature: Bulk UPDATE and DELETE through a session whose identity map holds the o
     matches the WHERE clause and the session's object does not. Without it (the rule above) evaluate and
     fetch agree.
 
+    @database:postgresql,sqlite
     Scenario Outline: A row that matches only in the database
       Given another connection has committed the email old@corp.example for employee 43
       When the session runs update() through Session.execute() setting the email new@corp.example for the employees whose email is old@corp.example, synchronize_session <strategy>
@@ -64,6 +72,22 @@ Feature: Bulk UPDATE and DELETE through a session whose identity map holds the o
       Examples: only fetch asks the database which rows it matched
         | strategy            | shown              |
         | fetch               | new@corp.example   |
+        | evaluate            | other@corp.example |
+        | left at its default | other@corp.example |
+        | False               | other@corp.example |
+
+    @database:mysql
+    Scenario Outline: On MySQL/MariaDB a row that matches only in the database is left stale, even by fetch
+      fetch's SELECT reads the session's snapshot, where employee 43 still has its old email; the UPDATE reads the
+      committed row, and changes it.
+      Given another connection has committed the email old@corp.example for employee 43
+      When the session runs update() through Session.execute() setting the email new@corp.example for the employees whose email is old@corp.example, synchronize_session <strategy>
+      Then the session's employee 43 shows the email <shown>, without loading it again
+      And the session's own transaction reads the email new@corp.example in the row of employee 43
+
+      Examples: fetch asks the snapshot, and the snapshot does not match
+        | strategy            | shown              |
+        | fetch               | other@corp.example |
         | evaluate            | other@corp.example |
         | left at its default | other@corp.example |
         | False               | other@corp.example |
@@ -86,6 +110,14 @@ Feature: Bulk UPDATE and DELETE through a session whose identity map holds the o
       When the session runs update() through Session.execute() setting the email new@corp.example for the employees whose email is old@corp.example, synchronize_session fetch
       Then the statement sent was one UPDATE, with RETURNING of the ids it matched
 
+    @database:mysql
+    Scenario: On MySQL/MariaDB, fetch SELECTs the matching rows before the UPDATE
+      MySQL and MariaDB have no UPDATE ... RETURNING.
+      When the session runs update() through Session.execute() setting the email new@corp.example for the employees whose email is old@corp.example, synchronize_session fetch
+      Then the request sent these statements, in order:
+        | SELECT | employees |
+        | UPDATE | employees |
+
     @database:sqlite @sqlalchemy:<2.0
     Scenario: On SQLite before 2.0, fetch SELECTs the matching rows before the UPDATE
       SQLAlchemy 1.4's SQLite dialect sends no RETURNING, so fetch finds the matching primary keys first.
@@ -107,11 +139,19 @@ Feature: Bulk UPDATE and DELETE through a session whose identity map holds the o
       Then SQLAlchemy refused it with InvalidRequestError: "Could not evaluate current criteria in Python"
       And no statement was sent
 
-    @sqlalchemy:>=2.0
+    @sqlalchemy:>=2.0 @database:postgresql,sqlite
     Scenario: Since 2.0, the default is auto, which falls back to fetch for a LIKE
       When the session runs update() through Session.execute() setting the email new@corp.example for the employees whose email is like old%, synchronize_session left at its default
       Then the session's employee 42 shows the email new@corp.example, without loading it again
       And the statement sent was one UPDATE, with RETURNING of the ids it matched
+
+    @sqlalchemy:>=2.0 @database:mysql
+    Scenario: Since 2.0, on MySQL/MariaDB the default auto falls back to fetch for a LIKE, which SELECTs the matching rows first
+      When the session runs update() through Session.execute() setting the email new@corp.example for the employees whose email is like old%, synchronize_session left at its default
+      Then the session's employee 42 shows the email new@corp.example, without loading it again
+      And the request sent these statements, in order:
+        | SELECT | employees |
+        | UPDATE | employees |
 
   Rule: A DELETE takes the matching objects out of the session, unless synchronize_session is False
 
@@ -132,6 +172,7 @@ Feature: Bulk UPDATE and DELETE through a session whose identity map holds the o
         | the legacy Query.delete()          | left at its default | no longer holds |
         | the legacy Query.delete()          | False               | still holds     |
 
+    @database:postgresql,sqlite
     Scenario Outline: A row deleted that matched only in the database
       Given another connection has committed the email old@corp.example for employee 43
       When the session runs delete() through Session.execute() for the employees whose email is old@corp.example, synchronize_session <strategy>
@@ -142,3 +183,27 @@ Feature: Bulk UPDATE and DELETE through a session whose identity map holds the o
         | strategy | held            |
         | fetch    | no longer holds |
         | evaluate | still holds     |
+
+    @sqlalchemy:<2.0 @database:mysql
+    Scenario: On MySQL/MariaDB before 2.0, fetch's SELECT reads the snapshot and misses the row the DELETE removes
+      Given another connection has committed the email old@corp.example for employee 43
+      When the session runs delete() through Session.execute() for the employees whose email is old@corp.example, synchronize_session fetch
+      Then the session still holds employee 43
+      And the session's own transaction finds no row for employee 43
+
+    @sqlalchemy:>=2.0 @database:mysql
+    Scenario: On MariaDB since 2.0, fetch gets the deleted rows back from the DELETE itself, and learns that employee 43 is gone
+      MariaDB has DELETE ... RETURNING, and SQLAlchemy's dialect uses it since 2.0 (MySQL has none: there, fetch
+      SELECTs first, as before 2.0).
+      Given another connection has committed the email old@corp.example for employee 43
+      When the session runs delete() through Session.execute() for the employees whose email is old@corp.example, synchronize_session fetch
+      Then the session no longer holds employee 43
+      And the session's own transaction finds no row for employee 43
+      And the statement sent was one DELETE, with RETURNING of the ids it matched
+
+    @database:mysql
+    Scenario: On MySQL/MariaDB, evaluate leaves the deleted row's object in the session
+      Given another connection has committed the email old@corp.example for employee 43
+      When the session runs delete() through Session.execute() for the employees whose email is old@corp.example, synchronize_session evaluate
+      Then the session still holds employee 43
+      And the session's own transaction finds no row for employee 43

@@ -21,6 +21,10 @@ Feature: Objects carried from one request into the next
   expired. A request that commits expires them (expire_on_commit is on by default), and a detached object
   with expired attributes has nothing stale to copy. The behaviour is the same on 1.4, 2.0 and 2.1.
 
+  On MySQL/MariaDB, whose default isolation is REPEATABLE READ, a session that read employee 42 and has not ended
+  its transaction reads the row again from that transaction's snapshot: after expunge() its SELECT returns the old
+  row, not the one another connection committed since.
+
   Background:
     Given employee 42 is stored with the email old@corp.example
 
@@ -118,6 +122,15 @@ Feature: Objects carried from one request into the next
       And the request sent these statements, in order:
         | INSERT | employees |
 
+    @database:mysql
+    Scenario: On MySQL/MariaDB, made transient and added, the employee is INSERTed, and InnoDB refuses a second employee 42
+      The same refusal, in MySQL/MariaDB's words.
+      Given a request has loaded employee 42 and closed its session, and the application kept the employee
+      When the next request's session adds the carried employee 42 made transient, then commits
+      Then SQLAlchemy refused it with IntegrityError: "Duplicate entry '42' for key 'PRIMARY'"
+      And the request sent these statements, in order:
+        | INSERT | employees |
+
     Scenario: Made transient with a new id, the carried values are inserted as a new employee
       Given a request has loaded employee 42 and closed its session, and the application kept the employee
       When the next request's session adds the carried employee 42 made transient with the id 43, then commits
@@ -127,12 +140,22 @@ Feature: Objects carried from one request into the next
 
   Rule: expunge() takes an object out of its session: the session reads the row again, and the object's changes are never flushed
 
+    @database:postgresql,sqlite
     Scenario: After expunge(), the same session reads employee 42 again, fresh
       Given a request's session has read employee 42
       And the request has expunged employee 42 from its session
       And another connection has committed the email new@corp.example for employee 42
       When the same session reads employee 42 again
       Then the email read is new@corp.example
+      And the read sent one SELECT of employee 42
+
+    @database:mysql
+    Scenario: On MySQL/MariaDB, after expunge(), the same session reads employee 42 again, from its transaction's old snapshot
+      Given a request's session has read employee 42
+      And the request has expunged employee 42 from its session
+      And another connection has committed the email new@corp.example for employee 42
+      When the same session reads employee 42 again
+      Then the email read is old@corp.example
       And the read sent one SELECT of employee 42
 
     Scenario: Without expunge(), the same session answers from its identity map, stale

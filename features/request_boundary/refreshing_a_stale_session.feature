@@ -7,6 +7,11 @@ Feature: Refreshing what a long-lived session remembers
   READ COMMITTED on PostgreSQL, SERIALIZABLE on SQLite, where pysqlite began no transaction for the earlier read
   (see when_a_read_is_stale), so on both the other connection's commit goes through and a reload reads it.
 
+  On MySQL/MariaDB the default is REPEATABLE READ: the earlier request's read took its transaction's snapshot,
+  and every reload inside that transaction (expire_all(), expire(), refresh(), populate_existing) sends its SELECT
+  and reads that snapshot, the old row. There the normal case is the one refreshing_inside_a_repeatable_read_transaction
+  shows on PostgreSQL: only ending the transaction (commit, rollback or close) reads the new row.
+
   Background:
     Given employee 42 is stored with the email old@corp.example
     And a scoped session at the database's default isolation, expire_on_commit on
@@ -14,6 +19,7 @@ Feature: Refreshing what a long-lived session remembers
     And the application still references employee 42
     And another connection has committed the email new@corp.example for employee 42
 
+  @database:postgresql,sqlite
   Rule: Expiring the session or refreshing the object reloads it with one SELECT
 
     Scenario: expire_all() before the read
@@ -30,6 +36,30 @@ Feature: Refreshing what a long-lived session remembers
       When the same thread refreshes employee 42 and reads it
       Then the email read is new@corp.example
       And the refresh sent one SELECT of employee 42
+
+  @database:mysql
+  Rule: On MySQL/MariaDB, at its default REPEATABLE READ, expiring, refreshing and populate_existing send the SELECT and read the old snapshot
+
+    Scenario Outline: Reloading employee 42 inside the transaction left open, on MySQL/MariaDB
+      When the same thread <reloads>
+      Then the email read is old@corp.example
+      And the read sent one SELECT of employee 42
+
+      Examples:
+        | reloads                                                                                     |
+        | expires everything in its session and reads employee 42                                     |
+        | expires employee 42 and reads it                                                            |
+        | refreshes employee 42 and reads it                                                          |
+        | reads employee 42 with "Query.populate_existing()"                                          |
+        | reads employee 42 with "Session.get(populate_existing=True)"                                |
+        | reads employee 42 with "select().execution_options(populate_existing=True)"                 |
+        | reads employee 42 with "Session.execute(select(), execution_options={populate_existing: True})" |
+
+    @sqlalchemy:>=2.1
+    Scenario: Since 2.1, on MySQL/MariaDB, Session.get() honours populate_existing given in execution_options, and reads the old snapshot
+      When the same thread reads employee 42 with "Session.get(execution_options={populate_existing: True})"
+      Then the email read is old@corp.example
+      And the read sent one SELECT of employee 42
 
   Rule: Ending the transaction first (commit, rollback or close) makes the next get() read the database
 
@@ -53,6 +83,7 @@ Feature: Refreshing what a long-lived session remembers
     Query.populate_existing() is the legacy Query's spelling; the same Query without it returns the
     identity map's object unchanged (see when_a_read_is_stale).
 
+    @database:postgresql,sqlite
     Scenario Outline: Reading with populate_existing
       When the same thread reads employee 42 with "<spelling>"
       Then the email read is new@corp.example
@@ -74,7 +105,7 @@ Feature: Refreshing what a long-lived session remembers
       Then the email read is old@corp.example
       And the read sent no SQL
 
-    @sqlalchemy:>=2.1
+    @sqlalchemy:>=2.1 @database:postgresql,sqlite
     Scenario: Since 2.1, Session.get() honours populate_existing given in execution_options
       Session.get() now takes populate_existing from its execution options when the parameter is not given.
       When the same thread reads employee 42 with "Session.get(execution_options={populate_existing: True})"

@@ -1,4 +1,4 @@
-@request_boundary @database:postgresql
+@request_boundary @database:postgresql,mysql
 Feature: Refreshing inside a REPEATABLE READ transaction that never ended
   At REPEATABLE READ every statement of a transaction reads the snapshot taken by its first one. A session
   that outlived its request at that isolation level is still in that transaction, so the remedies that
@@ -6,7 +6,9 @@ Feature: Refreshing inside a REPEATABLE READ transaction that never ended
   the old row. Only ending the transaction (commit, rollback or close) lets the next read take a new
   snapshot. Each scenario starts as refreshing_a_stale_session does, at REPEATABLE READ.
   SQLite has no REPEATABLE READ; the same old snapshot is what a session keeps there in WAL mode with the pysqlite
-  workaround (see when_a_read_is_stale).
+  workaround (see when_a_read_is_stale). On MySQL/MariaDB REPEATABLE READ is the default, so this is the normal
+  case there (refreshing_a_stale_session shows the same at the database's default isolation): InnoDB takes the
+  snapshot at the transaction's first read, the earlier request's load, and keeps it until the transaction ends.
 
   Background:
     Given employee 42 is stored with the email old@corp.example

@@ -19,7 +19,10 @@ Feature: The async request boundary: a session per task, and an AsyncSession's o
 
   The preconditions of the stale read on one task: the requests ran on the same task, its session was never
   removed, and the application held on to what it served. Each has its counter-scenario. The requests run
-  in this process, on one event loop, through asyncpg (aiosqlite on SQLite).
+  in this process, on one event loop, through asyncpg (aiosqlite on SQLite, aiomysql on MySQL/MariaDB). On
+  MySQL/MariaDB the default isolation is REPEATABLE READ, so a long-lived task's session that was never removed
+  reads the snapshot of its first request's transaction: with nothing held, the next read sends its SELECT and
+  still gets the old row.
 
   Background:
     Given employee 42 is stored with the email old@corp.example
@@ -44,12 +47,22 @@ Feature: The async request boundary: a session per task, and an AsyncSession's o
       Then the email read is new@corp.example
       And the request sent one SELECT of employee 42
 
+    @database:postgresql,sqlite
     Scenario: One task, never removed, but nothing held: the identity map has let the employee go
       Given an async application whose async_scoped_session, scoped by current_task, is never removed
       And employee 42 has been served by a request on the application's long-lived task
       And another connection has committed the email new@corp.example for employee 42
       When the long-lived task serves the next request for employee 42
       Then the email read is new@corp.example
+      And the request sent one SELECT of employee 42
+
+    @database:mysql
+    Scenario: On MySQL/MariaDB, one task, never removed, nothing held: the SELECT reads the old snapshot
+      Given an async application whose async_scoped_session, scoped by current_task, is never removed
+      And employee 42 has been served by a request on the application's long-lived task
+      And another connection has committed the email new@corp.example for employee 42
+      When the long-lived task serves the next request for employee 42
+      Then the email read is old@corp.example
       And the request sent one SELECT of employee 42
 
     Scenario: Each request on a task of its own, never removed: the read is fresh, and every task's session stays
@@ -93,18 +106,18 @@ Feature: The async request boundary: a session per task, and an AsyncSession's o
       And the application's registry holds 0 sessions
       And another connection sees 0 of the application's connections idle in transaction
 
-    @database:sqlite
-    Scenario: On SQLite, never removed, every request leaves its session in the registry
-      SQLite has no pg_stat_activity through which another connection could see the sessions' connections;
-      the registry's own count is the evidence.
+    @database:sqlite,mysql
+    Scenario: On SQLite and MySQL/MariaDB, never removed, every request leaves its session in the registry
+      Neither has pg_stat_activity, whose application_name and state (idle in transaction) let another
+      connection tell the sessions' connections apart; the registry's own count is the evidence.
       Given the HR application is served over HTTP by uvicorn, its async endpoints reading through an async_scoped_session:
         | scoped session removed at teardown | no |
       When 3 requests for employee 42 are served over HTTP, one after the other
       Then each of the 3 responses shows the email old@corp.example
       And the application's registry holds 3 sessions
 
-    @database:sqlite
-    Scenario: On SQLite, removed at the end of each request, the registry holds nothing
+    @database:sqlite,mysql
+    Scenario: On SQLite and MySQL/MariaDB, removed at the end of each request, the registry holds nothing
       Given the HR application is served over HTTP by uvicorn, its async endpoints reading through an async_scoped_session:
         | scoped session removed at teardown | yes |
       When 3 requests for employee 42 are served over HTTP, one after the other
@@ -117,7 +130,9 @@ Feature: The async request boundary: a session per task, and an AsyncSession's o
     coroutine: 1.4 leaves it as it is, so Python warns once the error is let go (in a test suite, at some later
     test); 2.0 closes it first. aiosqlite's cursor() returns a wrapper around a coroutine: before 2.1 the refusal
     leaves nothing behind; 2.1's adapter enters the wrapper as an async context manager, and the refusal closes only
-    that entering, so the coroutine inside is left never awaited and Python warns.
+    that entering, so the coroutine inside is left never awaited and Python warns. On aiomysql the cursor is opened
+    through a coroutine too, which 1.4 leaves and 2.0 closes, and the refusal comes wrapped in a StatementError on
+    every line.
 
     @sqlalchemy:<2.0 @database:postgresql
     Scenario: On 1.4 with asyncpg, touching an attribute expired by the commit raises MissingGreenlet naming await_only(), and leaves a coroutine never awaited
@@ -133,7 +148,7 @@ Feature: The async request boundary: a session per task, and an AsyncSession's o
       Then SQLAlchemy refused it with MissingGreenlet: "greenlet_spawn has not been called; can't call await_only() here. Was IO attempted in an unexpected place?"
       And once the error is let go, Python warns nothing
 
-    @sqlalchemy:>=2.0,<2.1
+    @sqlalchemy:>=2.0,<2.1 @database:postgresql,sqlite
     Scenario: On 2.0, touching an attribute expired by the commit raises MissingGreenlet naming await_only(), its coroutine closed
       Given an AsyncSession has loaded employee 42 and committed
       When async code reads the employee's email as an attribute
@@ -156,6 +171,30 @@ Feature: The async request boundary: a session per task, and an AsyncSession's o
       When async code reads the employee's email as an attribute
       Then SQLAlchemy refused it with StatementError: "(sqlalchemy.exc.MissingGreenlet) greenlet_spawn has not been called; can't call await_() here. Was IO attempted in an unexpected place?"
       And once the error is let go, Python warns: "coroutine 'Connection.cursor' was never awaited"
+
+    @sqlalchemy:<2.0 @database:mysql
+    Scenario: On 1.4 with aiomysql, the MissingGreenlet naming await_only() comes wrapped in a StatementError, and leaves a coroutine never awaited
+      SQLAlchemy's aiomysql adapter awaits as it opens the cursor, inside the statement's execution, on every line:
+      the refusal reaches the code as a StatementError whose text names MissingGreenlet and the SELECT it could not
+      send. An except clause for MissingGreenlet alone does not catch it.
+      Given an AsyncSession has loaded employee 42 and committed
+      When async code reads the employee's email as an attribute
+      Then SQLAlchemy refused it with StatementError: "(sqlalchemy.exc.MissingGreenlet) greenlet_spawn has not been called; can't call await_only() here. Was IO attempted in an unexpected place?"
+      And once the error is let go, Python warns: "coroutine '_ContextManager.__aenter__' was never awaited"
+
+    @sqlalchemy:>=2.0,<2.1 @database:mysql
+    Scenario: On 2.0 with aiomysql, the MissingGreenlet naming await_only() comes wrapped in a StatementError, its coroutine closed
+      Given an AsyncSession has loaded employee 42 and committed
+      When async code reads the employee's email as an attribute
+      Then SQLAlchemy refused it with StatementError: "(sqlalchemy.exc.MissingGreenlet) greenlet_spawn has not been called; can't call await_only() here. Was IO attempted in an unexpected place?"
+      And once the error is let go, Python warns nothing
+
+    @sqlalchemy:>=2.1 @database:mysql
+    Scenario: Since 2.1, on aiomysql, the MissingGreenlet naming await_() comes wrapped in a StatementError
+      Given an AsyncSession has loaded employee 42 and committed
+      When async code reads the employee's email as an attribute
+      Then SQLAlchemy refused it with StatementError: "(sqlalchemy.exc.MissingGreenlet) greenlet_spawn has not been called; can't call await_() here. Was IO attempted in an unexpected place?"
+      And once the error is let go, Python warns nothing
 
     Scenario: expire_on_commit=False keeps the attribute readable, and stale
       Given an AsyncSession made with expire_on_commit=False has loaded employee 42 and committed

@@ -13,6 +13,11 @@ Feature: What a scoped session that is never removed costs, besides stale data
   rollback-journal mode that transaction keeps every other connection from committing, until the session ends it
   or the collector's rollback does.
 
+  MySQL/MariaDB has no pg_stat_activity either: the rules that watch the application's connection through it are
+  PostgreSQL's. The transaction stays open there all the same (InnoDB lists it in information_schema.INNODB_TRX),
+  holding the snapshot of its first read (see when_a_read_is_stale); the pool and the identity map behave as on
+  PostgreSQL.
+
   Background:
     Given employee 42 is stored with the email old@corp.example
 

@@ -21,7 +21,18 @@ Feature: When a read through a session that outlived its request is stale
   workaround the read does begin a transaction: in SQLite's default rollback-journal mode it holds a lock on the
   file that no other connection can commit past, and in WAL mode the other connection commits and the session
   keeps reading its old snapshot, as REPEATABLE READ does on PostgreSQL. The scenarios that do not depend on the
-  isolation level run at each database's default: READ COMMITTED on PostgreSQL, SERIALIZABLE on SQLite.
+  isolation level run at each database's default: READ COMMITTED on PostgreSQL, SERIALIZABLE on SQLite, REPEATABLE
+  READ on MySQL/MariaDB.
+
+  On MySQL/MariaDB the third is what differs: InnoDB's default isolation is REPEATABLE READ, not READ COMMITTED. A
+  transaction's snapshot (InnoDB's consistent read view) is taken by its first read, not by BEGIN, and every plain
+  SELECT after it in that transaction reads that snapshot. So at the default a session whose earlier request left its
+  transaction open is stale even when nothing references employee 42 any more: the read sends its SELECT and gets the
+  old row. Ending the transaction (commit, rollback, close()) ends the snapshot, and the next read takes a new one;
+  at READ COMMITTED every SELECT reads the latest committed row, as on PostgreSQL. A column query is a plain SELECT
+  too, so at the default it reads the old row. The scenarios about the identity map alone (an entity query, a get()
+  after a column query) run on MySQL/MariaDB at READ COMMITTED, where the row their SELECT fetches is the new one:
+  at the default they would read the old row either way, and show nothing.
 
   On PostgreSQL every scenario runs twice: on psycopg2 and on psycopg 3 (postgresql+psycopg, what a bare
   postgresql:// URL means since 2.1). The results do not differ: what makes a read stale is the Session's and the
@@ -143,8 +154,70 @@ Feature: When a read through a session that outlived its request is stale
       Then the email read is new@corp.example
       And the read sent one SELECT of employee 42
 
+  @database:mysql
+  Rule: On MySQL/MariaDB the read is stale whenever the earlier request left its transaction open: REPEATABLE READ is the default
+
+    Scenario Outline: The next request on the thread reads employee 42 through the session, on MySQL/MariaDB
+      Given a scoped session at <isolation> isolation, expire_on_commit <expire_on_commit>
+      And an earlier request on this thread has loaded employee 42
+      And the earlier request <ended>
+      And <reference>
+      And another connection has committed the email new@corp.example for employee 42
+      When the same thread reads employee 42 through its scoped session
+      Then the email read is <email>
+      And the read sent <sql>
+
+      Examples: Stale at REPEATABLE READ, the default: the transaction left open reads the snapshot of its first read, referenced or not
+        | isolation       | expire_on_commit | ended                     | reference                                    | email            | sql                       |
+        | REPEATABLE READ | on               | left its transaction open | the application still references employee 42 | old@corp.example | no SQL                    |
+        | REPEATABLE READ | on               | left its transaction open | nothing references employee 42 any more      | old@corp.example | one SELECT of employee 42 |
+        | REPEATABLE READ | off              | committed its transaction | the application still references employee 42 | old@corp.example | no SQL                    |
+
+      Examples: At READ COMMITTED, as on PostgreSQL, only an object still referenced and unexpired is stale
+        | isolation      | expire_on_commit | ended                     | reference                                    | email            | sql                       |
+        | READ COMMITTED | on               | left its transaction open | the application still references employee 42 | old@corp.example | no SQL                    |
+        | READ COMMITTED | on               | left its transaction open | nothing references employee 42 any more      | new@corp.example | one SELECT of employee 42 |
+
+      Examples: Fresh at REPEATABLE READ: ending the transaction ends its snapshot, and the next read takes a new one
+        | isolation       | expire_on_commit | ended                                                | reference                                    | email            | sql                                   |
+        | REPEATABLE READ | on               | committed its transaction                            | the application still references employee 42 | new@corp.example | one SELECT of employee 42             |
+        | REPEATABLE READ | off              | committed its transaction                            | nothing references employee 42 any more      | new@corp.example | one SELECT of employee 42             |
+        | REPEATABLE READ | on               | rolled back its transaction                          | the application still references employee 42 | new@corp.example | BEGIN, then one SELECT of employee 42 |
+        | REPEATABLE READ | on               | closed its session, without remove()                 | the application still references employee 42 | new@corp.example | BEGIN, then one SELECT of employee 42 |
+        | REPEATABLE READ | on               | closed its session in a with block, without remove() | the application still references employee 42 | new@corp.example | BEGIN, then one SELECT of employee 42 |
+
+  Rule: Left at the server's own default isolation, a transaction left open reads a new row on PostgreSQL and SQLite, its old snapshot on MySQL/MariaDB
+
+    No isolation level is set on the engine here: the server's own default applies.
+
+    @database:postgresql,sqlite
+    Scenario: At the server's own default isolation, the transaction left open reads the committed row once nothing references the employee
+      PostgreSQL's default is READ COMMITTED; on SQLite pysqlite began no transaction for the earlier read.
+      Given a scoped session
+      And an earlier request on this thread has loaded employee 42
+      And the earlier request left its transaction open
+      And nothing references employee 42 any more
+      And another connection has committed the email new@corp.example for employee 42
+      When the same thread reads employee 42 through its scoped session
+      Then the email read is new@corp.example
+      And the read sent one SELECT of employee 42
+
+    @database:mysql
+    Scenario: On MySQL/MariaDB, at the server's own default isolation, the transaction left open reads its old snapshot
+      InnoDB's default is REPEATABLE READ: the earlier request's read took the transaction's snapshot, and the
+      SELECT sent for the employee nothing references any more reads it.
+      Given a scoped session
+      And an earlier request on this thread has loaded employee 42
+      And the earlier request left its transaction open
+      And nothing references employee 42 any more
+      And another connection has committed the email new@corp.example for employee 42
+      When the same thread reads employee 42 through its scoped session
+      Then the email read is old@corp.example
+      And the read sent one SELECT of employee 42
+
   Rule: A SELECT of the entity is sent, yet the object already in the identity map is returned unchanged
 
+    @database:postgresql,sqlite
     Scenario: An entity query on a stale session
       Given a scoped session at the database's default isolation, expire_on_commit on
       And an earlier request on this thread has loaded employee 42
@@ -154,10 +227,33 @@ Feature: When a read through a session that outlived its request is stale
       Then the email read is old@corp.example
       And the read sent one SELECT of employee 42
 
+    @database:postgresql,sqlite
     Scenario: The legacy Query behaves as the entity select
       session.query(Employee).filter_by(id=42).one() is the same entity query in the 1.x spelling: the
       SELECT goes out, and the row's new email is not written over the object the identity map holds.
       Given a scoped session at the database's default isolation, expire_on_commit on
+      And an earlier request on this thread has loaded employee 42
+      And the application still references employee 42
+      And another connection has committed the email new@corp.example for employee 42
+      When the same thread runs the legacy Query, filter_by().one(), for employee 42
+      Then the email read is old@corp.example
+      And the read sent one SELECT of employee 42
+
+    @database:mysql
+    Scenario: On MySQL/MariaDB at READ COMMITTED, an entity query on a stale session
+      At MySQL/MariaDB's default REPEATABLE READ the SELECT would fetch the old row anyway; at READ COMMITTED it
+      fetches the new one, and the object the identity map holds is still returned unchanged.
+      Given a scoped session at READ COMMITTED isolation, expire_on_commit on
+      And an earlier request on this thread has loaded employee 42
+      And the application still references employee 42
+      And another connection has committed the email new@corp.example for employee 42
+      When the same thread runs a SELECT of the entity for employee 42
+      Then the email read is old@corp.example
+      And the read sent one SELECT of employee 42
+
+    @database:mysql
+    Scenario: On MySQL/MariaDB at READ COMMITTED, the legacy Query behaves as the entity select
+      Given a scoped session at READ COMMITTED isolation, expire_on_commit on
       And an earlier request on this thread has loaded employee 42
       And the application still references employee 42
       And another connection has committed the email new@corp.example for employee 42
@@ -208,12 +304,46 @@ Feature: When a read through a session that outlived its request is stale
       Then the email read is old@corp.example
       And the read sent one SELECT of employee 42
 
+  @database:mysql
+  Rule: On MySQL/MariaDB a column query reads the transaction's snapshot: the old row at the default REPEATABLE READ
+
+    Scenario Outline: A column query on a stale session, on MySQL/MariaDB
+      Given a scoped session at <isolation> isolation, expire_on_commit on
+      And an earlier request on this thread has loaded employee 42
+      And the application still references employee 42
+      And another connection has committed the email new@corp.example for employee 42
+      When the same thread reads the email column of employee 42
+      Then the email read is <email>
+      And the read sent one SELECT of employee 42
+
+      Examples: Repeatable read, the default, still sees the first snapshot
+        | isolation       | email            |
+        | REPEATABLE READ | old@corp.example |
+
+      Examples: Read committed sees the committed row, as on PostgreSQL
+        | isolation      | email            |
+        | READ COMMITTED | new@corp.example |
+
   Rule: A column query refreshes nothing: a later get() in the same request still returns the old object
 
+    @database:postgresql,sqlite
     Scenario: get() after a column query that returned the new email
       The column query returns the row's value and leaves the object in the identity map as it was, so
       two reads in one request disagree.
       Given a scoped session at the database's default isolation, expire_on_commit on
+      And an earlier request on this thread has loaded employee 42
+      And the application still references employee 42
+      And another connection has committed the email new@corp.example for employee 42
+      And the same thread has read the email column of employee 42, which showed new@corp.example
+      When the same thread reads employee 42 through its scoped session
+      Then the email read is old@corp.example
+      And the read sent no SQL
+
+    @database:mysql
+    Scenario: On MySQL/MariaDB at READ COMMITTED, get() after a column query that returned the new email
+      At the default REPEATABLE READ the column query itself reads the old snapshot (the rule above); at READ
+      COMMITTED it returns the new row, and the object in the identity map is left as it was.
+      Given a scoped session at READ COMMITTED isolation, expire_on_commit on
       And an earlier request on this thread has loaded employee 42
       And the application still references employee 42
       And another connection has committed the email new@corp.example for employee 42

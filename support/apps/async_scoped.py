@@ -23,8 +23,8 @@ APPLICATION_NAME = "spec-async-scoped"
 
 class AsyncScopedRoutes:
     def __init__(self, url, remove_at_teardown: bool):
-        on_sqlite = url.get_backend_name() == "sqlite"  # aiosqlite's connections have no name
-        named = {} if on_sqlite else {"server_settings": {"application_name": APPLICATION_NAME}}
+        on_postgresql = url.get_backend_name() == "postgresql"  # aiosqlite's and aiomysql's connections have no name
+        named = {"server_settings": {"application_name": APPLICATION_NAME}} if on_postgresql else {}
         self.engine = create_async_engine(url, connect_args=named)
         self.registry = async_scoped_session(
             sessionmaker(bind=self.engine, class_=AsyncSession), scopefunc=current_task
