@@ -2,10 +2,11 @@
 
 from pytest_bdd import given, parsers, then, when
 
+from support.databases import DEFAULT_ISOLATION
 from support.joining import JoinedTest, recommended_async, recommended_sync
 from support.outcome import Outcome, error_type_named
 from support.parameter_types import typed
-from support.row_locks import LOCK_TIMEOUT_SECONDS, OrderRead, OtherConnection, read_and_commit
+from support.row_locks import LOCK_TIMEOUT_SECONDS, OrderRead, OtherConnection, database_name, read_and_commit
 from support.sessions import ScenarioSessions
 from support.sql_log import SqlLog, describe
 
@@ -27,15 +28,21 @@ def _(request, database, seconds: int) -> OtherConnection:
     typed("the test has handed the code the recommended session of sqlalchemy_session_spec, at {isolation:Isolation}"),
     target_fixture="joined_test",
 )
-def _(request, flavour: str, sessions: ScenarioSessions, isolation: str | None) -> JoinedTest:
-    """rolled_back_session(engine.execution_options(isolation_level=...)): the test's connection at that level."""
+def _(request, flavour: str, sessions: ScenarioSessions, database, isolation: str | None) -> JoinedTest:
+    """rolled_back_session(engine.execution_options(isolation_level=...)): the test's connection at that level, as
+    its server reports it."""
     options = {"isolation_level": isolation} if isolation else {}
     if flavour == "async":
         async_engine = request.getfixturevalue("async_engine").execution_options(**options)
         joined = recommended_async(request.getfixturevalue("event_loop_runner"), async_engine)
+        request.addfinalizer(joined.end)
+        level = joined.runner.run(joined.session.bind.get_isolation_level())
     else:
         joined = recommended_sync(sessions.engine().execution_options(**options))
-    request.addfinalizer(joined.end)
+        request.addfinalizer(joined.end)
+        level = joined.session.bind.get_isolation_level()
+    expected = isolation or DEFAULT_ISOLATION[database_name(database.url)]
+    assert level == expected, f"the test's connection runs at {level}, not {expected}"
     return joined
 
 

@@ -25,11 +25,17 @@ from support.models import ShopOrder
 
 LOCK_TIMEOUT_SECONDS = 1
 
-# the run's database (URL backend name) -> the statement that bounds the other connection's wait for a lock
+
+def database_name(url: URL) -> str:
+    """The run's database as support.databases names it: postgresql, mysql (MariaDB too) or sqlite."""
+    backend = url.get_backend_name()
+    return "mysql" if backend == "mariadb" else backend
+
+
+# the run's database -> the statement that bounds the other connection's wait for a lock
 _LOCK_TIMEOUTS = {
     "postgresql": f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'",
     "mysql": f"SET innodb_lock_wait_timeout = {LOCK_TIMEOUT_SECONDS}",
-    "mariadb": f"SET innodb_lock_wait_timeout = {LOCK_TIMEOUT_SECONDS}",
     "sqlite": f"PRAGMA busy_timeout = {LOCK_TIMEOUT_SECONDS * 1000}",
 }
 
@@ -106,7 +112,7 @@ class OtherConnection:
 
     def __init__(self, url: URL):
         self._engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        self._lock_timeout = _LOCK_TIMEOUTS[url.get_backend_name()]
+        self._lock_timeout = _LOCK_TIMEOUTS[database_name(url)]
 
     def attempt(self, change: str) -> Attempt:
         with self._engine.connect() as connection:

@@ -1,8 +1,8 @@
 """Scenarios can fail on MySQL/MariaDB: the database-tagged pairs of issue 18 (populate_existing and the naive
-lifecycle test reading the REPEATABLE READ snapshot of a transaction never ended) and the row-lock rules brought
-over to InnoDB each fail once what they depend on is flipped, and every other scenario of their features still
-passes or is not applicable. The copies run on a private MariaDB (--db=mariadb), on the SQLAlchemy of the tests'
-environment; skipped where MariaDB's binaries are missing."""
+lifecycle test reading the REPEATABLE READ snapshot of a transaction never ended), the row-lock rules brought over to
+InnoDB, and InnoDB's row and gap locks held by a test's transaction each fail once what they depend on is flipped,
+and every other scenario of their features still passes or is not applicable. The copies run on a private MariaDB
+(--db=mariadb), on the SQLAlchemy of the tests' environment; skipped where MariaDB's binaries are missing."""
 
 from pathlib import Path
 
@@ -14,6 +14,8 @@ from tests.test_scenarios_can_fail import Flip, flipped_feature_results
 
 LOADED = "And a session made with the execution options populate_existing True has loaded employee 42"
 COMMITTED = "And another connection has committed the email new@corp.example for employee 42"
+ROW_LOCKS = "row_locks_a_tests_transaction_holds"
+STILL_RUNNING, AFTER_ROLLBACK = "while the test is still running", "after the test's outer rollback"
 
 FLIPS = {
     "session_api": [
@@ -36,6 +38,18 @@ FLIPS = {
         # InnoDB keeps the row lock past the released savepoint: another connection cannot take it
         Flip("the_recommended_fixture", "With the recommended session, the code under test locks a row and commits",
              "another connection cannot lock order 1", "another connection can lock order 1"),
+        # the lock held past the released savepoint: asked for after the outer rollback, the update goes through
+        Flip(ROW_LOCKS, "On MySQL/MariaDB, another connection's update of the row the code locked gives up after its "
+             "lock timeout", STILL_RUNNING, AFTER_ROLLBACK),
+        Flip(ROW_LOCKS, "After the test's outer rollback, another connection updates the row the code locked at once",
+             AFTER_ROLLBACK, STILL_RUNNING),
+        Flip(ROW_LOCKS, "Without FOR UPDATE the code's read locks nothing: another connection updates the row at once",
+             "reads order 1 without a lock", "locks order 1 with SELECT ... FOR UPDATE"),
+        # the gap lock is REPEATABLE READ's: at READ COMMITTED the insert goes through, and the other way round
+        Flip(ROW_LOCKS, "At REPEATABLE READ, a locking read of a missing order blocks another connection's <change>",
+             "at the database's default", "at READ COMMITTED"),
+        Flip(ROW_LOCKS, "At READ COMMITTED, a locking read of a missing order locks no gap",
+             "at READ COMMITTED", "at the database's default"),
     ],
 }  # fmt: skip
 
