@@ -60,6 +60,7 @@ CHANGES = {
     "update of order 1": "UPDATE shop_orders SET state = 'elsewhere' WHERE id = 1",
     "insert of order 5": "INSERT INTO shop_orders (id, state) VALUES (5, 'elsewhere')",
     "insert of order 3": "INSERT INTO shop_orders (id, state) VALUES (3, 'elsewhere')",
+    "insert of order 0": "INSERT INTO shop_orders (id, state) VALUES (0, 'elsewhere')",  # before order 1
 }
 
 

@@ -59,6 +59,12 @@ Feature: Row locks a test's transaction holds
         | insert of order 5 |
         | insert of order 3 |
 
+    Scenario: At REPEATABLE READ, another connection's insert before order 1, outside that gap, goes through
+      Given the test has handed the code the recommended session of sqlalchemy_session_spec, at the database's default
+      When the code under test locks order 5, which is not stored, with SELECT ... FOR UPDATE and commits
+      Then the code under test kept working
+      And while the test is still running, another connection's insert of order 0 goes through at once
+
     Scenario: At READ COMMITTED, a locking read of a missing order locks no gap
       Given the test has handed the code the recommended session of sqlalchemy_session_spec, at READ COMMITTED
       When the code under test locks order 5, which is not stored, with SELECT ... FOR UPDATE and commits
@@ -78,6 +84,7 @@ Feature: Row locks a test's transaction holds
         | isolation              |
         | the database's default |
         | REPEATABLE READ        |
+        | SERIALIZABLE           |
 
   @database:sqlite
   Rule: SQLite has no row locks: in its default journal mode, the test's transaction, once it has read, holds the whole database against writers
