@@ -6,7 +6,7 @@ from support.databases import DEFAULT_ISOLATION
 from support.joining import JoinedTest, recommended_async, recommended_sync
 from support.outcome import Outcome, error_type_named
 from support.parameter_types import typed
-from support.row_locks import LOCK_TIMEOUT_SECONDS, OrderRead, OtherConnection, database_name, read_and_commit
+from support.row_locks import OrderRead, OtherConnection, database_name, read_and_commit
 from support.sessions import ScenarioSessions
 from support.sql_log import SqlLog, describe
 
@@ -18,8 +18,7 @@ from support.sql_log import SqlLog, describe
 def _(request, database, seconds: int) -> OtherConnection:
     """Its own engine on the run's database; lock_timeout (PostgreSQL), innodb_lock_wait_timeout (MySQL/MariaDB) or
     busy_timeout (SQLite) set on its connection."""
-    assert seconds == LOCK_TIMEOUT_SECONDS, f"the other connection's lock timeout is {LOCK_TIMEOUT_SECONDS} s"
-    other = OtherConnection(database.url)
+    other = OtherConnection(database.url, seconds)
     request.addfinalizer(other.close)
     return other
 
@@ -72,7 +71,7 @@ def _(joined_test: JoinedTest, outcome: Outcome, other_connection: OtherConnecti
     _after(moment, joined_test, outcome)
     attempt = other_connection.attempt(change)
     assert attempt.error is None, f"it failed after {attempt.seconds:.1f} s: {attempt.error}"
-    assert attempt.seconds < LOCK_TIMEOUT_SECONDS / 2, f"it waited {attempt.seconds:.1f} s"
+    assert attempt.seconds < other_connection.lock_timeout_seconds / 2, f"it waited {attempt.seconds:.1f} s"
 
 
 @then(
@@ -100,5 +99,6 @@ def _(
     )
     assert attempt.driver_error() == driver_error, f"the driver raised {attempt.driver_error()}: {attempt.error}"
     assert message in str(attempt.error.orig), f"expected {message!r} in: {attempt.error.orig}"
-    waited = LOCK_TIMEOUT_SECONDS * 0.9 <= attempt.seconds < LOCK_TIMEOUT_SECONDS * 3
-    assert waited, f"it failed after {attempt.seconds:.2f} s, not after its lock timeout of {LOCK_TIMEOUT_SECONDS} s"
+    timeout = other_connection.lock_timeout_seconds
+    waited = timeout * 0.9 <= attempt.seconds < timeout * 3
+    assert waited, f"it failed after {attempt.seconds:.2f} s, not after its lock timeout of {timeout} s"

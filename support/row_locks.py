@@ -3,9 +3,9 @@
 The code under test reads an order through the session the test handed it, with ``select(...).with_for_update()``
 or without, and commits (under the recommended fixture, a RELEASE SAVEPOINT). The other connection is what a live
 server thread or a background worker in the test would use: its own engine on the same database, each statement its
-own transaction (AUTOCOMMIT), waiting for a lock at most ``LOCK_TIMEOUT_SECONDS``, set on the connection itself:
+own transaction (AUTOCOMMIT), waiting for a lock at most a few seconds, set on the connection itself (for 1 s):
 
-- PostgreSQL: ``SET lock_timeout = '1s'``;
+- PostgreSQL: ``SET lock_timeout = '1s'`` (no limit by default);
 - MySQL/MariaDB: ``SET innodb_lock_wait_timeout = 1`` (InnoDB waits 50 s by default);
 - SQLite: ``PRAGMA busy_timeout = 1000``, the wait for the database file's lock (pysqlite waits 5 s by default).
 """
@@ -23,8 +23,6 @@ from sqlalchemy.pool import NullPool
 from support.joining import JoinedTest
 from support.models import ShopOrder
 
-LOCK_TIMEOUT_SECONDS = 1
-
 
 def database_name(url: URL) -> str:
     """The run's database as support.databases names it: postgresql, mysql (MariaDB too) or sqlite."""
@@ -32,11 +30,11 @@ def database_name(url: URL) -> str:
     return "mysql" if backend == "mariadb" else backend
 
 
-# the run's database -> the statement that bounds the other connection's wait for a lock
+# the run's database -> the statement that bounds the other connection's wait for a lock to ``seconds``
 _LOCK_TIMEOUTS = {
-    "postgresql": f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'",
-    "mysql": f"SET innodb_lock_wait_timeout = {LOCK_TIMEOUT_SECONDS}",
-    "sqlite": f"PRAGMA busy_timeout = {LOCK_TIMEOUT_SECONDS * 1000}",
+    "postgresql": "SET lock_timeout = '{seconds}s'",
+    "mysql": "SET innodb_lock_wait_timeout = {seconds}",
+    "sqlite": "PRAGMA busy_timeout = {milliseconds}",
 }
 
 
@@ -111,9 +109,12 @@ class OtherConnection:
     """Another connection to the run's database with a short lock timeout, opened for each attempt and closed after
     it, as a server thread's request would (nothing stays open to hold up the scenario's teardown)."""
 
-    def __init__(self, url: URL):
+    def __init__(self, url: URL, lock_timeout_seconds: int):
+        self.lock_timeout_seconds = lock_timeout_seconds
         self._engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        self._lock_timeout = _LOCK_TIMEOUTS[database_name(url)]
+        self._lock_timeout = _LOCK_TIMEOUTS[database_name(url)].format(
+            seconds=lock_timeout_seconds, milliseconds=lock_timeout_seconds * 1000
+        )
 
     def attempt(self, change: str) -> Attempt:
         with self._engine.connect() as connection:
