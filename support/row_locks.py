@@ -57,7 +57,7 @@ READS = {
 CHANGES = {
     "update of order 1": "UPDATE shop_orders SET state = 'elsewhere' WHERE id = 1",
     "insert of order 5": "INSERT INTO shop_orders (id, state) VALUES (5, 'elsewhere')",
-    "insert of order 3": "INSERT INTO shop_orders (id, state) VALUES (3, 'elsewhere')",
+    "insert of order 4": "INSERT INTO shop_orders (id, state) VALUES (4, 'elsewhere')",  # no scenario stores order 4
     "insert of order 0": "INSERT INTO shop_orders (id, state) VALUES (0, 'elsewhere')",  # before order 1
 }
 

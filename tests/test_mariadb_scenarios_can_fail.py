@@ -46,11 +46,12 @@ FLIPS = {
         Flip(ROW_LOCKS, "Without FOR UPDATE the code's read locks nothing: another connection updates the row at once",
              "reads order 1 without a lock", "locks order 1 with SELECT ... FOR UPDATE"),
         # the gap lock is REPEATABLE READ's: at READ COMMITTED the insert goes through, and the other way round
-        Flip(ROW_LOCKS, "At REPEATABLE READ, a locking read of a missing order blocks another connection's <change>",
+        Flip(ROW_LOCKS, "At REPEATABLE READ, a locking read of a missing order blocks another connection's inserts "
+             "into its gap",
              "at the database's default", "at READ COMMITTED"),
         Flip(ROW_LOCKS, "At REPEATABLE READ, another connection's insert before order 1, outside that gap, goes "
              "through",
-             "insert of order 0", "insert of order 3"),  # an id inside the gap instead
+             "insert of order 0", "insert of order 5"),  # the missing order's own id instead
         Flip(ROW_LOCKS, "At READ COMMITTED, a locking read of a missing order locks no gap",
              "at READ COMMITTED", "at the database's default"),
     ],

@@ -48,7 +48,7 @@ FLIPS = {
         Flip(MODES, "On SQLite with the workaround, the same savepoint is rolled back with the test",
              f"Given {JOINED}", f"Given {NO_WORKAROUND}\n      And {JOINED}"),
         # the database file's lock is the test transaction's: asked for after the outer rollback, the write goes through
-        Flip(ROW_LOCKS, "On SQLite, after the code's read, another connection's <change> waits out its busy timeout",
+        Flip(ROW_LOCKS, "On SQLite, after the code's read, another connection's write waits out its busy timeout",
              "while the test is still running", "after the test's outer rollback"),
         Flip(ROW_LOCKS, "After the test's outer rollback, another connection updates the row the code locked at once",
              "after the test's outer rollback", "while the test is still running"),

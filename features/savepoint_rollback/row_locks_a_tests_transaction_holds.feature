@@ -48,16 +48,16 @@ Feature: Row locks a test's transaction holds
   @database:mysql
   Rule: At MySQL/MariaDB's default REPEATABLE READ, locking a missing row locks its gap: another connection cannot insert there
 
-    Scenario Outline: At REPEATABLE READ, a locking read of a missing order blocks another connection's <change>
+    Scenario Outline: At REPEATABLE READ, a locking read of a missing order blocks another connection's inserts into its gap
       Given the test has handed the code the recommended session of sqlalchemy_session_spec, at the database's default
       When the code under test locks order 5, which is not stored, with SELECT ... FOR UPDATE and commits
       Then the code under test kept working
       And while the test is still running, another connection's <change> waits out its lock timeout and fails with OperationalError (pymysql.err.OperationalError): "(1205, 'Lock wait timeout exceeded; try restarting transaction')"
 
-      Examples: The missing order's id, and another id in the same gap (after order 1, the last stored)
+      Examples: The missing order's id, and another id in the same gap, between order 1 and order 5
         | change            |
         | insert of order 5 |
-        | insert of order 3 |
+        | insert of order 4 |
 
     Scenario: At REPEATABLE READ, another connection's insert before order 1, outside that gap, goes through
       Given the test has handed the code the recommended session of sqlalchemy_session_spec, at the database's default
@@ -74,7 +74,7 @@ Feature: Row locks a test's transaction holds
   @database:postgresql
   Rule: PostgreSQL locks only rows that exist: a locking read of a missing row blocks no insert
 
-    Scenario Outline: On PostgreSQL at <isolation>, a locking read of a missing order locks nothing
+    Scenario Outline: On PostgreSQL, at every isolation level, a locking read of a missing order locks nothing
       Given the test has handed the code the recommended session of sqlalchemy_session_spec, at <isolation>
       When the code under test locks order 5, which is not stored, with SELECT ... FOR UPDATE and commits
       Then the code under test kept working
@@ -93,7 +93,7 @@ Feature: Row locks a test's transaction holds
     takes a SHARED lock on the database file, held until the test's outer rollback, and a writer cannot commit while
     a SHARED lock stands. In WAL mode readers do not block writers.
 
-    Scenario Outline: On SQLite, after the code's read, another connection's <change> waits out its busy timeout
+    Scenario Outline: On SQLite, after the code's read, another connection's write waits out its busy timeout
       Given the test has handed the code the recommended session of sqlalchemy_session_spec
       When the code under test <read> and commits
       Then the code under test's SELECT does not end with FOR UPDATE
