@@ -44,9 +44,9 @@ FLIPS = {
     ],
     "savepoint_rollback": [
         Flip(MODES, "On SQLite without the workaround, a nested savepoint the code under test commits outlives the "
-             "test", NO_WORKAROUND, FOREIGN_KEYS_OFF),  # the workaround is back: nothing leaks
+             "test", NO_WORKAROUND, FOREIGN_KEYS_OFF, describes=">=2.0"),  # the workaround is back: nothing leaks
         Flip(MODES, "On SQLite with the workaround, the same savepoint is rolled back with the test",
-             f"Given {JOINED}", f"Given {NO_WORKAROUND}\n      And {JOINED}"),
+             f"Given {JOINED}", f"Given {NO_WORKAROUND}\n      And {JOINED}", describes=">=2.0"),  # join modes: 2.0+
         # the database file's lock is the test transaction's: asked for after the outer rollback, the write goes through
         Flip(ROW_LOCKS, "On SQLite, after the code's read, another connection's write waits out its busy timeout",
              "while the test is still running", "after the test's outer rollback"),
