@@ -12,7 +12,7 @@ from support.sql_log import SqlLog, describe
 
 
 @given(
-    typed("another connection, as a server thread would use, waits at most {seconds:d} s for a lock"),
+    typed("another connection, like the one a server thread would use, waits at most {seconds:d} s for a lock"),
     target_fixture="other_connection",
 )
 def _(request, database, seconds: int) -> OtherConnection:

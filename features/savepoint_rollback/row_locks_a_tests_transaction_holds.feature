@@ -20,7 +20,7 @@ Feature: Row locks a test's transaction holds
 
   Background:
     Given order 1 is stored in the state start
-    And another connection, as a server thread would use, waits at most 1 s for a lock
+    And another connection, like the one a server thread would use, waits at most 1 s for a lock
 
   @database:postgresql,mysql
   Rule: A row the code under test locks stays locked until the test's outer rollback, whatever the code commits
@@ -46,7 +46,7 @@ Feature: Row locks a test's transaction holds
       And while the test is still running, another connection's update of order 1 goes through at once
 
   @database:mysql
-  Rule: At MySQL/MariaDB's default REPEATABLE READ, locking a missing row locks its gap: another connection cannot insert there
+  Rule: At MySQL/MariaDB's default REPEATABLE READ, a locking read of a missing row locks the gap where it would be
 
     Scenario Outline: At REPEATABLE READ, a locking read of a missing order blocks another connection's inserts into its gap
       Given the test has handed the code the recommended session of sqlalchemy_session_spec, at the database's default
