@@ -28,4 +28,5 @@ pytest_plugins = [
     "steps.event_loop_steps",
     "steps.async_request_steps",
     "steps.flask_sqlalchemy_steps",
+    "steps.row_lock_steps",
 ]

@@ -21,6 +21,7 @@ from support import (
     joining,
     reads,
     recorded_reads,
+    row_locks,
     server_timeouts,
     session_endings,
     sessions,
@@ -158,6 +159,10 @@ KEEPING_PLACE = Choice(
 SQLITE_SETTING_OFF = Choice("SqliteSettingOff", sqlite_engines.SETTINGS_OFF)
 # what a scenario gives its engines on SQLite that they lack by default: the SqliteSettings field it turns on
 SQLITE_SETTING_ON = Choice("SqliteSettingOn", sqlite_engines.SETTINGS_ON)
+# row locks: the code under test's read of an order, what another connection tries, and when
+ORDER_READ = Choice("OrderRead", row_locks.READS)
+OTHER_CHANGE = Choice("OtherChange", row_locks.CHANGES)
+TEST_MOMENT = Choice("TestMoment", {"while the test is still running": False, "after the test's outer rollback": True})
 
 TYPES = {
     choice.name: choice
@@ -173,6 +178,7 @@ TYPES = {
         ASYNC_SESSION_KIND, READ_AFTER_COMMIT,
         KEEPING_PLACE, APP_CONTEXT_USE,
         SQLITE_SETTING_OFF, SQLITE_SETTING_ON,
+        ORDER_READ, OTHER_CHANGE, TEST_MOMENT,
     )
 }  # fmt: skip
 

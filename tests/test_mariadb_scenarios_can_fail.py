@@ -1,9 +1,10 @@
 """Scenarios can fail on MySQL/MariaDB: the database-tagged pairs of issue 18 (populate_existing and the naive
 lifecycle test reading the REPEATABLE READ snapshot of a transaction never ended; the request boundary's stale-read
-matrix at REPEATABLE READ and READ COMMITTED, its reloads, bulk statements and aiomysql's errors) and the row-lock
-rules brought over to InnoDB each fail once what they depend on is flipped, and every other scenario of their
-features still passes or is not applicable. The copies run on a private MariaDB (--db=mariadb), on the SQLAlchemy of
-the tests' environment; skipped where MariaDB's binaries are missing."""
+matrix at REPEATABLE READ and READ COMMITTED, its reloads, bulk statements and aiomysql's errors), the row-lock rules
+brought over to InnoDB, and InnoDB's row and gap locks held by a test's transaction each fail once what they depend on
+is flipped, and every other scenario of their features still passes or is not applicable. The copies run on a
+private MariaDB (--db=mariadb), on the SQLAlchemy of the tests' environment; skipped where MariaDB's binaries are
+missing."""
 
 from pathlib import Path
 
@@ -30,6 +31,8 @@ OLD_43, UNCHANGED_43 = (
     "another connection has committed the email old@corp.example for employee 43",
     "another connection has committed the email other@corp.example for employee 43",  # matches nothing: no change
 )  # fmt: skip
+ROW_LOCKS = "row_locks_a_tests_transaction_holds"
+STILL_RUNNING, AFTER_ROLLBACK = "while the test is still running", "after the test's outer rollback"
 
 FLIPS = {
     "session_api": [
@@ -149,6 +152,22 @@ FLIPS = {
         # InnoDB keeps the row lock past the released savepoint: another connection cannot take it
         Flip("the_recommended_fixture", "With the recommended session, the code under test locks a row and commits",
              "another connection cannot lock order 1", "another connection can lock order 1"),
+        # the lock held past the released savepoint: asked for after the outer rollback, the update goes through
+        Flip(ROW_LOCKS, "On MySQL/MariaDB, another connection's update of the row the code locked gives up after its "
+             "lock timeout", STILL_RUNNING, AFTER_ROLLBACK),
+        Flip(ROW_LOCKS, "After the test's outer rollback, another connection updates the row the code locked at once",
+             AFTER_ROLLBACK, STILL_RUNNING),
+        Flip(ROW_LOCKS, "Without FOR UPDATE the code's read locks nothing: another connection updates the row at once",
+             "reads order 1 without a lock", "locks order 1 with SELECT ... FOR UPDATE"),
+        # the gap lock is REPEATABLE READ's: at READ COMMITTED the insert goes through, and the other way round
+        Flip(ROW_LOCKS, "At REPEATABLE READ, a locking read of a missing order blocks another connection's inserts "
+             "into its gap",
+             "at the database's default", "at READ COMMITTED"),
+        Flip(ROW_LOCKS, "At REPEATABLE READ, another connection's insert before order 1, outside that gap, goes "
+             "through",
+             "insert of order 0", "insert of order 5"),  # the missing order's own id instead
+        Flip(ROW_LOCKS, "At READ COMMITTED, a locking read of a missing order locks no gap",
+             "at READ COMMITTED", "at the database's default"),
     ],
 }  # fmt: skip
 

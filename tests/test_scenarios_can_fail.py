@@ -695,8 +695,12 @@ def applicable_scenarios(area: Path, database: str = "postgresql") -> set[tuple[
     return found
 
 
+# row_locks_a_tests_transaction_holds: PostgreSQL's words when another connection gives up waiting for a row lock
+PG_LOCK_TIMEOUT = 'OperationalError (psycopg2.errors.LockNotAvailable): "canceling statement due to lock timeout"'
 # Each savepoint verdict and its opposite: a scenario whose verdict is swapped must fail.
 SWAPPED_VERDICTS = {
+    "goes through at once": f"waits out its lock timeout and fails with {PG_LOCK_TIMEOUT}",
+    f"waits out its lock timeout and fails with {PG_LOCK_TIMEOUT}": "goes through at once",
     "the database clean": "order 3 leaked",
     "order 3 leaked": "the database clean",
     "order 2 leaked": "the database clean",
@@ -734,6 +738,10 @@ SWAPPED_CLAIMS = {
         "the code under test's session is not still in a transaction": (
             "the code under test's session is still in a transaction"
         ),
+    },
+    "the FOR UPDATE of the locking read": {
+        "SELECT ends with FOR UPDATE": "SELECT does not end with FOR UPDATE",
+        "SELECT does not end with FOR UPDATE": "SELECT ends with FOR UPDATE",
     },
     "no SQLAlchemy warning during the When": {
         "the commit issued no SQLAlchemy warning": 'SQLAlchemy warned "transaction"',

@@ -1,8 +1,9 @@
 """Scenarios can fail on SQLite: the database-tagged pairs of issue 18 (foreign keys needing PRAGMA foreign_keys=ON
-for ON DELETE CASCADE; SAVEPOINT with and without SQLAlchemy's documented pysqlite workaround; the request boundary's
-stale read, locks and errors on SQLite) each fail once the setting they depend on is flipped, and every other
-scenario of their features still passes or is not applicable. The copies run on SQLite (--db=sqlite), on the
-SQLAlchemy of the tests' environment; a flip that describes other versions is left out."""
+for ON DELETE CASCADE; SAVEPOINT with and without SQLAlchemy's documented pysqlite workaround; the file lock a test's
+transaction holds after a read, and none in WAL mode; the request boundary's stale read, locks and errors on SQLite)
+each fail once the setting they depend on is flipped, and every other scenario of their features still passes or is
+not applicable. The copies run on SQLite (--db=sqlite), on the SQLAlchemy of the tests' environment; a flip that
+describes other versions is left out."""
 
 from pathlib import Path
 
@@ -17,6 +18,7 @@ NO_WORKAROUND = "the session's connections to SQLite lack the SAVEPOINT workarou
 JOINED = "the test has handed the code a session joined with join_transaction_mode conditional_savepoint"
 PARENT = "deleting_a_parent"
 MODES = "join_transaction_modes"
+ROW_LOCKS = "row_locks_a_tests_transaction_holds"
 WORKAROUND = (
     "the session's connections to SQLite have the SAVEPOINT workaround, which sends BEGIN when a session begins"
 )
@@ -42,9 +44,17 @@ FLIPS = {
     ],
     "savepoint_rollback": [
         Flip(MODES, "On SQLite without the workaround, a nested savepoint the code under test commits outlives the "
-             "test", NO_WORKAROUND, FOREIGN_KEYS_OFF),  # the workaround is back: nothing leaks
+             "test", NO_WORKAROUND, FOREIGN_KEYS_OFF, describes=">=2.0"),  # the workaround is back: nothing leaks
         Flip(MODES, "On SQLite with the workaround, the same savepoint is rolled back with the test",
-             f"Given {JOINED}", f"Given {NO_WORKAROUND}\n      And {JOINED}"),
+             f"Given {JOINED}", f"Given {NO_WORKAROUND}\n      And {JOINED}", describes=">=2.0"),  # join modes: 2.0+
+        # the database file's lock is the test transaction's: asked for after the outer rollback, the write goes through
+        Flip(ROW_LOCKS, "On SQLite, after the code's read, another connection's write waits out its busy timeout",
+             "while the test is still running", "after the test's outer rollback"),
+        Flip(ROW_LOCKS, "After the test's outer rollback, another connection updates the row the code locked at once",
+             "after the test's outer rollback", "while the test is still running"),
+        # out of WAL mode (a Given that changes nothing instead), the test's read holds the file against the writer
+        Flip(ROW_LOCKS, "On SQLite in WAL mode, the test's read holds nothing against a writer",
+             "Given the SQLite database file is in WAL mode", "Given order 7 is stored in the state start"),
     ],
     "request_boundary": [
         # each row of the SQLite outline, with the one cell that makes its read stale or fresh swapped
