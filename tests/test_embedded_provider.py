@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from support import scratch
+from support.database import server_process
 from support.database.embedded import launcher
 from support.database.embedded.account import server_account
 from support.database.embedded.binaries import binaries_usable_by, default_bin_dir
@@ -377,7 +378,7 @@ def test_a_start_failure_names_the_server_log_line(seeded_root, monkeypatch):
 
 
 def test_a_server_that_is_not_ready_in_time_is_stopped_and_named(seeded_root, monkeypatch):
-    monkeypatch.setattr(launcher, "READY_TIMEOUT", 0.0)
+    monkeypatch.setattr(server_process, "READY_TIMEOUT", 0.0)
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
     assert "was not ready in 0 s: " in one_line(refused)

@@ -2,8 +2,9 @@
 ``mariadb+pymysql://``), or a private MariaDB started from the machine's binaries (``--db=mariadb``).
 
 Its modules: ``own_database`` (the suite's own database in such a server: made, marked, dropped, swept), ``server``
-(what the server is: MySQL or MariaDB, its version, InnoDB), ``url`` (the url provider's MySQL half), ``binaries``,
-``launcher`` and ``provider`` (the ``mariadb`` provider, by the embedded PostgreSQL's rules).
+(what the server is: MySQL or MariaDB, its version, InnoDB), ``url`` (the url provider's MySQL half), ``binaries``
+and ``provider`` (the ``mariadb`` provider: its server process by the embedded PostgreSQL's rules, in
+support.database.server_process).
 
 PyMySQL is the sync driver (``mysql+pymysql``), aiomysql the async one (``mysql+aiomysql``, on PyMySQL).
 """
