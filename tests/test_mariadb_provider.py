@@ -28,16 +28,11 @@ from sqlalchemy.pool import NullPool
 from support import scratch
 from support.database.choice import choose
 from support.database.mysql import binaries
-from support.database.mysql.own_database import (
-    MARK_TABLE,
-    admin_engine,
-    drop_abandoned_database,
-    new_database_name,
-    sweep_abandoned_databases,
-)
+from support.database.mysql.own_database import MARK_TABLE, admin_engine
 from support.database.mysql.provider import serve_mariadb, server_processes, sweep_stale_runs
 from support.database.mysql.server import ServerFacts, unfit
 from support.database.mysql.url import parse_server_url, scheme_problem
+from support.database.own_database import drop_abandoned_database, new_database_name, sweep_abandoned_databases
 from support.database.registry import own_database_in
 from support.database.server import ProviderUnavailable
 from support.database.url import serve_url

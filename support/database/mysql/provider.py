@@ -31,7 +31,7 @@ from support.database.server import Provider, ServerHandle
 from support.database.server_process import ServerKind
 
 from .binaries import SETTINGS, MariadbBinaries, cached_data_directory, find
-from .own_database import SYNC_DRIVER, own_database
+from .own_database import SYNC_DRIVER
 
 NAME = "mariadb"
 PID_FILE = "mariadbd.pid"
@@ -138,5 +138,5 @@ PROVIDER = Provider(
     name=NAME,
     serve=lambda settings: serve_mariadb(settings.mariadb_bin),
     meant_by=lambda settings: settings.mariadb_bin is not None,  # naming MariaDB's binaries means "use those"
-    own_database=own_database,
+    # the default own_database: the admin URL's dialect is MySQL's
 )
