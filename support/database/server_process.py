@@ -5,7 +5,8 @@
 - as the server's account (support.database.embedded.account): the current user, or as root an unprivileged one;
 - on a unix socket only, in a private directory of a private run directory under the scratch root, its output in
   that run directory's ``server.log``;
-- from a copy of a cached, initialised data directory; waited for until ``SELECT 1`` answers on its socket;
+- from a copy of a data directory initialised once per binary and cached (built under a lock, renamed into place
+  when complete); waited for until ``SELECT 1`` answers on its socket;
 - stopped by a ladder of signals, each given a moment; a server a dead run left is stopped at the next start, and
   its run directory removed.
 
@@ -15,6 +16,7 @@ how a log names its problem) is a ``ServerKind``.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -108,6 +110,33 @@ def prepare(kind: ServerKind) -> tuple[Account, Path]:
         )
     sweep_stale_runs(root, kind)
     return account, root
+
+
+def cached_data_directory(
+    root: Path, key: str, account: Account, initialise: Callable[[Path], None]
+) -> tuple[Path, bool]:
+    """The initialised data directory ``root``/cache/``key``, made now by ``initialise`` (which raises
+    ProviderUnavailable when it fails) if absent; and whether it was there. One builder per key, the others wait
+    and reuse its result; a half-made one is removed, and a directory is complete or absent."""
+    cache = root / "cache"
+    scratch.make_dir(cache, 0o755)
+    data = cache / key
+    if data.is_dir():
+        return data, True
+    with open(cache / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if data.is_dir():
+            return data, True
+        building = scratch.unfinished(data, "building")
+        shutil.rmtree(building, ignore_errors=True)
+        account.make_dir(building, 0o700)
+        try:
+            initialise(building)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        os.rename(building, data)  # atomic
+    return data, False
 
 
 @contextmanager
