@@ -79,7 +79,6 @@ class Run:
     data: Path
     sockets: Path
     log: Path
-    from_cache: bool
     started: float  # time.perf_counter() before the copy
 
     def seconds(self) -> float:
@@ -141,7 +140,7 @@ def cached_data_directory(
 
 @contextmanager
 def running_server(
-    kind: ServerKind, account: Account, root: Path, cached: Path, from_cache: bool, command: Callable[[Run], list[str]]
+    kind: ServerKind, account: Account, root: Path, cached: Path, command: Callable[[Run], list[str]]
 ) -> Iterator[Run]:
     """A server for the block, in a private run directory under ``root`` holding a copy of the cached data
     directory and the socket directory: started with ``command``, waited for until it answers, stopped at the end
@@ -149,7 +148,7 @@ def running_server(
     directory = scratch.make_owned_directory(root, 0o711)  # the server's user may pass through, not list
     try:
         data, sockets, log = directory / "data", directory / "socket", directory / "server.log"
-        run = Run(directory, data, sockets, log, from_cache, time.perf_counter())
+        run = Run(directory, data, sockets, log, time.perf_counter())
         copying = subprocess.run(["cp", "-a", str(cached), str(data)], capture_output=True, text=True)  # keeps owner
         if copying.returncode:
             problem = last_line(copying.stderr)

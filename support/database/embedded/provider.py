@@ -27,7 +27,7 @@ def serve_embedded(bin_dir: Path | None = None) -> Iterator[ServerHandle]:
     bin_dir = binaries_usable_by(account, bin_dir, root / "binaries" / cache_key(bin_dir))
     cluster, from_cache = cached_cluster(bin_dir, account, root)
     with server_process.running_server(
-        KIND, account, root, cluster, from_cache, lambda run: command(bin_dir, run.data, run.sockets)
+        KIND, account, root, cluster, lambda run: command(bin_dir, run.data, run.sockets)
     ) as run:
         yield ServerHandle(
             provider="embedded",

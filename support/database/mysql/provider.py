@@ -90,7 +90,7 @@ def serve_mariadb(bin_dir: Path | None = None) -> Iterator[ServerHandle]:
     account, root = server_process.prepare(KIND)  # swept of what dead runs left
     cached, from_cache = cached_data_directory(binaries, account, root)
     with server_process.running_server(
-        KIND, account, root, cached, from_cache, lambda run: _command(binaries, run.data, run.sockets)
+        KIND, account, root, cached, lambda run: _command(binaries, run.data, run.sockets)
     ) as run:
         yield ServerHandle(
             provider=NAME,
