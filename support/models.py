@@ -6,6 +6,8 @@ SQLAlchemy 1.4, 2.0 and 2.1.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -46,106 +48,72 @@ class Person(Base):
     user = relationship("User", back_populates="persons")
 
 
-class Order(Base):
-    """The default cascade (save-update, merge): deleting an order leaves its lines, unlinked."""
-
-    __tablename__ = "orders"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    lines = relationship("OrderLine", back_populates="order")
-
-
-class OrderLine(Base):
-    __tablename__ = "order_lines"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    order_id = Column(Integer, ForeignKey("orders.id"), nullable=True)
-    order = relationship("Order", back_populates="lines")
-
-
-class Invoice(Base):
-    """The default cascade again, but an invoice line cannot exist without its invoice (NOT NULL)."""
-
-    __tablename__ = "invoices"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    lines = relationship("InvoiceLine", back_populates="invoice")
-
-
-class InvoiceLine(Base):
-    __tablename__ = "invoice_lines"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    invoice_id = Column(Integer, ForeignKey("invoices.id"), nullable=False)
-    invoice = relationship("Invoice", back_populates="lines")
-
-
-class Cart(Base):
-    """cascade "all, delete-orphan": an item taken out of its cart is deleted."""
-
-    __tablename__ = "carts"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    items = relationship("CartItem", back_populates="cart", cascade="all, delete-orphan")
+def _parent_with_children(
+    parent: str,
+    child: str,
+    collection: str,
+    back: str,
+    doc: str,
+    *,
+    nullable: bool,
+    cascade: str | None = None,
+    passive_deletes: bool = False,
+    ondelete: str | None = None,
+) -> tuple[type, type]:
+    """One pair: ``parent`` (table: its name in snake case, plural) with ``collection``, a relationship to ``child``
+    configured by ``cascade`` and ``passive_deletes`` (SQLAlchemy's defaults when not given); ``child`` with a
+    foreign key to its parent (``nullable``, with ``ondelete``) and ``back``, the other side. Both ids are given,
+    never generated."""
+    parent_table, child_table = _table_name(parent), _table_name(child)
+    options = {"cascade": cascade} if cascade else {}
+    options.update({"passive_deletes": True} if passive_deletes else {})
+    parent_class = type(parent, (Base,), {
+        "__doc__": doc,
+        "__module__": __name__,
+        "__tablename__": parent_table,
+        "id": Column(Integer, primary_key=True, autoincrement=False),
+        collection: relationship(child, back_populates=back, **options),
+    })  # fmt: skip
+    child_class = type(child, (Base,), {
+        "__module__": __name__,
+        "__tablename__": child_table,
+        "id": Column(Integer, primary_key=True, autoincrement=False),
+        f"{back}_id": Column(Integer, ForeignKey(f"{parent_table}.id", ondelete=ondelete), nullable=nullable),
+        back: relationship(parent, back_populates=collection),
+    })  # fmt: skip
+    return parent_class, child_class
 
 
-class CartItem(Base):
-    __tablename__ = "cart_items"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    cart_id = Column(Integer, ForeignKey("carts.id"), nullable=False)
-    cart = relationship("Cart", back_populates="items")
+def _table_name(class_name: str) -> str:
+    """``OrderLine`` -> ``order_lines``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower() + "s"
 
 
-class Folder(Base):
-    """passive_deletes=True: the database's ON DELETE CASCADE removes documents the Session has not loaded."""
-
-    __tablename__ = "folders"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    documents = relationship("Document", back_populates="folder", cascade="all, delete", passive_deletes=True)
-
-
-class Document(Base):
-    __tablename__ = "documents"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    folder_id = Column(Integer, ForeignKey("folders.id", ondelete="CASCADE"), nullable=False)
-    folder = relationship("Folder", back_populates="documents")
-
-
-class Team(Base):
-    """cascade "all, delete-orphan" with a nullable foreign key: nothing but the cascade ties a member to a team."""
-
-    __tablename__ = "teams"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    members = relationship("Member", back_populates="team", cascade="all, delete-orphan")
-
-
-class Member(Base):
-    __tablename__ = "members"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    team_id = Column(Integer, ForeignKey("teams.id"), nullable=True)
-    team = relationship("Team", back_populates="members")
-
-
-class Album(Base):
-    """passive_deletes=True with the default cascade, and ON DELETE CASCADE on a nullable foreign key."""
-
-    __tablename__ = "albums"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    photos = relationship("Photo", back_populates="album", passive_deletes=True)
-
-
-class Photo(Base):
-    __tablename__ = "photos"
-
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    album_id = Column(Integer, ForeignKey("albums.id", ondelete="CASCADE"), nullable=True)
-    album = relationship("Album", back_populates="photos")
+Order, OrderLine = _parent_with_children(
+    "Order", "OrderLine", "lines", "order", "The default cascade (save-update, merge): deleting an order leaves its "
+    "lines, unlinked.", nullable=True,
+)  # fmt: skip
+Invoice, InvoiceLine = _parent_with_children(
+    "Invoice", "InvoiceLine", "lines", "invoice", "The default cascade again, but an invoice line cannot exist without "
+    "its invoice (NOT NULL).", nullable=False,
+)  # fmt: skip
+Cart, CartItem = _parent_with_children(
+    "Cart", "CartItem", "items", "cart", 'cascade "all, delete-orphan": an item taken out of its cart is deleted.',
+    nullable=False, cascade="all, delete-orphan",
+)  # fmt: skip
+Folder, Document = _parent_with_children(
+    "Folder", "Document", "documents", "folder", "passive_deletes=True: the database's ON DELETE CASCADE removes "
+    "documents the Session has not loaded.", nullable=False, cascade="all, delete", passive_deletes=True,
+    ondelete="CASCADE",
+)  # fmt: skip
+Team, Member = _parent_with_children(
+    "Team", "Member", "members", "team", 'cascade "all, delete-orphan" with a nullable foreign key: nothing but the '
+    "cascade ties a member to a team.", nullable=True, cascade="all, delete-orphan",
+)  # fmt: skip
+Album, Photo = _parent_with_children(
+    "Album", "Photo", "photos", "album", "passive_deletes=True with the default cascade, and ON DELETE CASCADE on a "
+    "nullable foreign key.", nullable=True, passive_deletes=True, ondelete="CASCADE",
+)  # fmt: skip
 
 
 class ShopOrder(Base):

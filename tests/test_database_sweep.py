@@ -4,12 +4,9 @@ that has provably ended. Every database made here is dropped at the end, whateve
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-import psutil
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -23,6 +20,7 @@ from support.database.own_database import (
     sweep_abandoned_databases,
 )
 from support.scratch import Owner, this_host
+from tests.helpers.refusals import a_dead_owner
 from tests.helpers.service import SERVICE_URL, service_answers
 
 pytestmark = pytest.mark.skipif(not service_answers(), reason=f"no PostgreSQL service at {SERVICE_URL}")
@@ -35,13 +33,6 @@ def admin():
     engine = create_engine(ADMIN_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     yield engine
     engine.dispose()
-
-
-def a_dead_owner() -> Owner:
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    started = psutil.Process(ended.pid).create_time()
-    ended.wait()
-    return Owner(this_host(), ended.pid, started)
 
 
 @contextmanager

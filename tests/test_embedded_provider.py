@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -21,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from support import scratch
+from support.database import server_process
 from support.database.embedded import launcher
 from support.database.embedded.account import server_account
 from support.database.embedded.binaries import binaries_usable_by, default_bin_dir
@@ -30,6 +30,7 @@ from support.database.embedded.sweep import sweep_stale_runs
 from support.database.server import ProviderUnavailable
 from support.scratch import Owner, data_root
 from tests.helpers.leftovers import orphaned_shared_memory
+from tests.helpers.refusals import one_line, refusals_off_the_main_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -77,12 +78,6 @@ def alive(process: psutil.Process) -> bool:
         return process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
-
-
-def one_line(error: pytest.ExceptionInfo) -> str:
-    message = str(error.value)
-    assert "\n" not in message
-    return message
 
 
 def kill_all(processes: list[psutil.Process]) -> None:
@@ -377,7 +372,7 @@ def test_a_start_failure_names_the_server_log_line(seeded_root, monkeypatch):
 
 
 def test_a_server_that_is_not_ready_in_time_is_stopped_and_named(seeded_root, monkeypatch):
-    monkeypatch.setattr(launcher, "READY_TIMEOUT", 0.0)
+    monkeypatch.setattr(server_process, "READY_TIMEOUT", 0.0)
     with pytest.raises(ProviderUnavailable) as refused, serve_embedded():
         pass
     assert "was not ready in 0 s: " in one_line(refused)
@@ -447,19 +442,9 @@ def test_a_full_disk_under_the_data_root_is_named_and_leaves_no_shared_memory(fu
 
 
 def test_the_server_must_be_started_from_the_main_thread():
-    refusals = []
-
-    def start() -> None:
-        try:
-            with serve_embedded():
-                pass
-        except ProviderUnavailable as refused:
-            refusals.append(str(refused))
-
-    thread = threading.Thread(target=start)
-    thread.start()
-    thread.join()
-    assert refusals == ["start the embedded PostgreSQL from the main thread, so it dies with the process"]
+    assert refusals_off_the_main_thread(serve_embedded, ProviderUnavailable) == [
+        "start the embedded PostgreSQL from the main thread, so it dies with the process"
+    ]
 
 
 # --- what is left behind when the owner dies ----------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_scenarios_can_fail import ROOT, Flip, apply_flip, run_area_copy
+from tests.helpers.flips import ROOT, Flip, apply_flip, run_area_copy
 
 AREA, FEATURE = "savepoint_rollback", "the_tests_event_loop"
 TESTS_ON_THEIR_OWN_LOOPS = "asyncio_default_test_loop_scope = function"

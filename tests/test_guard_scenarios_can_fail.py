@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_scenarios_can_fail import Flip, assert_every_flip_fails
+from tests.helpers.flips import Flip, assert_every_flip_fails
 
 ROOT = Path(__file__).resolve().parent.parent
 AREA = "guarding_the_request_boundary"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_scenarios_can_fail import Flip, assert_every_flip_fails
+from tests.helpers.flips import Flip, assert_every_flip_fails
 
 AREA, FEATURE = "guarding_the_request_boundary", "the_session_leak_check"
 NEVER, REMOVED = "scoped session never removed", "scoped session removed at the end of each request"

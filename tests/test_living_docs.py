@@ -3,7 +3,6 @@ site in a real browser (Debian's Chromium, driven by Playwright)."""
 
 import html
 import json
-import os
 import re
 import shutil
 from dataclasses import replace
@@ -24,6 +23,7 @@ from support.evidence import (
 )
 from support.report.catalogue import step_definitions
 from support.report.site import ROOT, render
+from tests.helpers.browser import chromium, playwright_or_skip
 
 LINES = ("1.4", "2.0", "2.1")
 FEATURE = FeatureFacts("Joining", "savepoint_rollback/join_transaction_modes.feature", "Prose.", ["savepoint_rollback"])
@@ -434,20 +434,11 @@ def test_the_index_filters_offline(join_modes_site):
 # --- in a browser ------------------------------------------------------------------------------------
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def test_the_site_in_a_real_browser(tmp_path):
     """Opens the site from disk in Chromium: the grid shows the three versions; search and filters narrow it; the
     join-mode outline is one table per Examples block with a status per line and flavour, its steps and SQL a click
     away; the feature's prose is a rendered list; the step catalogue fits the page."""
-    if chromium() is None:
-        message = "no Chromium found: install Debian's chromium package (apt-get install -y chromium)"
-        if os.environ.get("SPEC_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    sync_api = playwright_or_skip()
     real = ROOT / "results"
     results = tmp_path / "results"
     real_results = all((real / f"sqlalchemy-{line}.json").exists() for line in LINES)
@@ -582,12 +573,7 @@ def test_a_second_database_has_columns_of_its_own_beside_postgresqls(tmp_path):
 def test_the_database_is_a_filter_in_a_real_browser(tmp_path):
     """Opened in Chromium with PostgreSQL's and SQLite's runs: the Database filter shows one database's columns and
     runs, and the Status filter then looks at that database's cells only."""
-    if chromium() is None:
-        message = "no Chromium found: install Debian's chromium package (apt-get install -y chromium)"
-        if os.environ.get("SPEC_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    sync_api = playwright_or_skip()
     results = tmp_path / "results"
     sqlite_reason = "not applicable: describes PostgreSQL (@database:postgresql), this run is on SQLite"
     write_results(results, {line: [record("Row locks", "passed"), record("Everywhere", "passed")] for line in LINES})

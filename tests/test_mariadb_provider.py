@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -28,31 +27,20 @@ from sqlalchemy.pool import NullPool
 from support import scratch
 from support.database.choice import choose
 from support.database.mysql import binaries
-from support.database.mysql.own_database import (
-    MARK_TABLE,
-    admin_engine,
-    drop_abandoned_database,
-    new_database_name,
-    sweep_abandoned_databases,
-)
+from support.database.mysql.own_database import MARK_TABLE, admin_engine
 from support.database.mysql.provider import serve_mariadb, server_processes, sweep_stale_runs
 from support.database.mysql.server import ServerFacts, unfit
 from support.database.mysql.url import parse_server_url, scheme_problem
+from support.database.own_database import drop_abandoned_database, new_database_name, sweep_abandoned_databases
 from support.database.registry import own_database_in
 from support.database.server import ProviderUnavailable
 from support.database.url import serve_url
-from support.scratch import Owner, this_host
+from support.scratch import Owner
+from tests.helpers.refusals import a_dead_owner, one_line, refusals_off_the_main_thread
+from tests.helpers.service import service_answers
 
 SERVICE = "mysql+pymysql://root@127.0.0.1:3306/test"  # the machine's MariaDB service, as a user would give it
 PASSWORD = "Hunter2-never-shown"
-
-
-def answers(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 def binaries_installed() -> bool:
@@ -63,15 +51,8 @@ def binaries_installed() -> bool:
     return True
 
 
-needs_service = pytest.mark.skipif(not answers(3306), reason="no MariaDB service on 127.0.0.1:3306")
+needs_service = pytest.mark.skipif(not service_answers(port=3306), reason="no MariaDB service on 127.0.0.1:3306")
 needs_binaries = pytest.mark.skipif(not binaries_installed(), reason="no MariaDB server binaries (mariadb-server)")
-
-
-def one_line(error: pytest.ExceptionInfo) -> str:
-    message = str(error.value)
-    assert "\n" not in message
-    assert PASSWORD not in message
-    return message
 
 
 def service_rows(sql: str, database: str = "test") -> list[tuple]:
@@ -81,13 +62,6 @@ def service_rows(sql: str, database: str = "test") -> list[tuple]:
             return [tuple(row) for row in connection.exec_driver_sql(sql)]
     finally:
         engine.dispose()
-
-
-def a_dead_owner() -> Owner:
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    started = psutil.Process(ended.pid).create_time()
-    ended.wait()
-    return Owner(this_host(), ended.pid, started)
 
 
 # --- choosing it ---------------------------------------------------------------------------------------
@@ -109,7 +83,7 @@ def test_mariadb_is_chosen_by_name_or_by_its_binaries():
 def test_binaries_that_are_not_there_are_refused_naming_the_flag_and_the_package(tmp_path):
     with pytest.raises(ProviderUnavailable) as refused:
         binaries.find(tmp_path)
-    assert one_line(refused) == (
+    assert one_line(refused, PASSWORD) == (
         f"no MariaDB server binaries (mariadbd) in {tmp_path}: point --mariadb-bin at the directory holding "
         "mariadbd, or install Debian's mariadb-server package (apt-get install mariadb-server)"
     )
@@ -120,7 +94,7 @@ def test_without_binaries_on_path_or_in_usr_sbin_the_package_is_named(monkeypatc
     monkeypatch.setattr(binaries, "DEFAULT_PLACES", ())
     with pytest.raises(ProviderUnavailable) as refused:
         binaries.find(None)
-    assert one_line(refused) == (
+    assert one_line(refused, PASSWORD) == (
         "no MariaDB server binaries (mariadbd) on PATH or in /usr/sbin: install Debian's mariadb-server package "
         "(apt-get install mariadb-server), or point --mariadb-bin at a directory holding mariadbd"
     )
@@ -153,7 +127,7 @@ def test_a_server_binary_of_another_kind_or_too_old_is_refused(tmp_path, version
     directory = stand_in_binaries(tmp_path / "bin", version_line)
     with pytest.raises(ProviderUnavailable) as refused:
         binaries.find(directory)
-    assert one_line(refused).startswith(f"{directory / 'mariadbd'} {problem}")
+    assert one_line(refused, PASSWORD).startswith(f"{directory / 'mariadbd'} {problem}")
 
 
 @pytest.mark.parametrize(
@@ -204,7 +178,7 @@ def test_a_mariadb_url_to_a_mysql_server_is_refused_and_a_mysql_url_takes_either
 def test_a_malformed_mysql_url_is_refused_before_connecting(url, problem):
     with pytest.raises(ProviderUnavailable) as refused:
         parse_server_url(url)
-    assert one_line(refused).startswith(problem)
+    assert one_line(refused, PASSWORD).startswith(problem)
 
 
 def test_mysql_urls_are_read_with_pymysql_keeping_their_backend():
@@ -212,12 +186,12 @@ def test_mysql_urls_are_read_with_pymysql_keeping_their_backend():
     assert parse_server_url("mariadb+mysqldb://root@db/").drivername == "mariadb+pymysql"
 
 
-@pytest.mark.skipif(not answers(5432), reason="no PostgreSQL service on 127.0.0.1:5432")
+@pytest.mark.skipif(not service_answers(), reason="no PostgreSQL service on 127.0.0.1:5432")
 def test_a_mysql_url_to_a_postgresql_server_is_named_as_such():
     started = time.monotonic()
     with pytest.raises(ProviderUnavailable) as refused, serve_url("mysql+pymysql://root@127.0.0.1:5432/", timeout=3):
         pass
-    assert one_line(refused) == (
+    assert one_line(refused, PASSWORD) == (
         "127.0.0.1:5432 is not a MySQL/MariaDB server (it waits for its client to speak first, as PostgreSQL does): "
         "check the URL's scheme and port"
     )
@@ -228,7 +202,7 @@ def test_a_mysql_url_to_a_postgresql_server_is_named_as_such():
 def test_a_wrong_password_is_named_without_showing_it():
     with pytest.raises(ProviderUnavailable) as refused, serve_url(f"mysql+pymysql://root:{PASSWORD}@127.0.0.1:3306/"):
         pass
-    assert one_line(refused).startswith("the server at 127.0.0.1:3306 refused user 'root' (")
+    assert one_line(refused, PASSWORD).startswith("the server at 127.0.0.1:3306 refused user 'root' (")
 
 
 # --- the url provider on the machine's MariaDB service ----------------------------------------------------
@@ -398,21 +372,9 @@ def test_the_private_mariadb_dies_with_a_killed_owner_and_its_directory_is_swept
 
 @needs_binaries
 def test_the_private_mariadb_must_be_started_from_the_main_thread():
-    import threading
-
-    refusals = []
-
-    def start() -> None:
-        try:
-            with serve_mariadb():
-                pass
-        except ProviderUnavailable as refused:
-            refusals.append(str(refused))
-
-    thread = threading.Thread(target=start)
-    thread.start()
-    thread.join()
-    assert refusals == ["start the private MariaDB from the main thread, so it dies with the process"]
+    assert refusals_off_the_main_thread(serve_mariadb, ProviderUnavailable) == [
+        "start the private MariaDB from the main thread, so it dies with the process"
+    ]
 
 
 @needs_binaries
@@ -426,7 +388,7 @@ def test_a_server_with_fewer_free_connections_than_a_run_holds_is_refused_once_i
         admin.dispose()
         with pytest.raises(ProviderUnavailable) as refused, first_database(handle, "main", 1, keep=False):
             pass
-    assert one_line(refused) == (
+    assert one_line(refused, PASSWORD) == (
         f"the mariadb MySQL/MariaDB {handle.server_version} has 10 free connection slot(s), the run holds up to 12 at "
         "once: raise max_connections, or end other sessions"
     )

@@ -6,13 +6,11 @@ is flipped, and every other scenario of their features still passes or is not ap
 private MariaDB (--db=mariadb), on the SQLAlchemy of the tests' environment; skipped where MariaDB's binaries are
 missing."""
 
-from pathlib import Path
-
 import pytest
 
 from support.database.mysql import binaries
 from support.database.server import ProviderUnavailable
-from tests.test_scenarios_can_fail import Flip, flipped_feature_results
+from tests.helpers.flips import Flip, assert_flipped_fail_and_others_pass
 
 LOADED = "And a session made with the execution options populate_existing True has loaded employee 42"
 COMMITTED = "And another connection has committed the email new@corp.example for employee 42"
@@ -185,25 +183,4 @@ def mariadb_missing() -> str | None:
 def test_every_flipped_mariadb_scenario_fails_and_every_other_passes(tmp_path, spec_server, area):
     if mariadb_missing():
         pytest.skip(mariadb_missing())
-    from packaging.specifiers import SpecifierSet
-
-    from support.versions import applies
-
-    flips = [flip for flip in FLIPS[area] if not flip.describes or applies(SpecifierSet(flip.describes))]
-    if not flips:
-        pytest.skip(f"the {area} flips describe other SQLAlchemy versions")
-    flipped = {(flip.feature, flip.scenario) for flip in flips}
-    runs = [
-        (Path(record["feature"]["file"]).stem, record["scenario"]["name"], record["nodeid"], record["status"])
-        for record in flipped_feature_results(tmp_path, spec_server, area, flips, database="mysql")
-    ]
-    ran = {(feature, name) for feature, name, _, status in runs if status != "not_applicable"}
-    assert flipped <= ran, f"not run on MariaDB: {flipped - ran}"
-    survivors = [node for feature, name, node, status in runs if (feature, name) in flipped and status == "passed"]
-    assert not survivors, "these scenarios still pass when flipped: " + "; ".join(survivors)
-    broken = [
-        f"{node}: {status}"
-        for feature, name, node, status in runs
-        if (feature, name) not in flipped and status not in ("passed", "not_applicable")
-    ]
-    assert not broken, "; ".join(broken)
+    assert_flipped_fail_and_others_pass(tmp_path, spec_server, area, FLIPS[area], database="mysql")

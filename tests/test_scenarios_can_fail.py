@@ -5,33 +5,22 @@ every scenario fails once its verdict (clean or leaked, committed or lost) is sw
 flipped in the copy, and the copy runs against a real server, on the SQLAlchemy of the tests' environment
 (a flip that describes other versions only is left out there)."""
 
-import json
 import re
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy
-from packaging.specifiers import SpecifierSet
-from pytest_bdd.gherkin_parser import get_gherkin_document
 
-from support.versions import applies, parse_tag
+from tests.helpers.flips import (
+    ROOT,
+    Flip,
+    assert_flipped_fail_and_others_pass,
+    for_this_sqlalchemy,
+    run_area_copy,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 AREA = "request_boundary"
-
-
-@dataclass(frozen=True)
-class Flip:
-    feature: str
-    scenario: str  # a scenario's name, or "Background" for the whole feature
-    before: str  # a step fragment, or a whole table row (compared without extra spaces)
-    after: str
-    describes: str = ""  # the SQLAlchemy versions on which the flip makes the scenario fail; "" for all
-
 
 NEVER = "scoped session is never removed"
 REMOVED = "scoped session is removed at the end of each request"
@@ -538,161 +527,31 @@ CHAPTER_FLIPS += [
 ]  # fmt: skip
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.split())
-
-
-def apply_flip(lines: list[str], flip: Flip) -> None:
-    """Rewrite the first matching line inside the scenario's block (or the Background)."""
-    heading = "Background:" if flip.scenario == "Background" else flip.scenario
-    start = next(i for i, line in enumerate(lines) if line.strip().endswith(heading) and ":" in line)
-    for index in range(start + 1, len(lines)):
-        stripped = lines[index].strip()
-        if stripped.startswith(("Scenario", "Rule:")):
-            break
-        indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
-        if stripped.startswith("|") and _normal(stripped) == _normal(flip.before):
-            lines[index] = indent + flip.after + "\n"
-            return
-        if flip.before in lines[index]:
-            lines[index] = lines[index].replace(flip.before, flip.after)
-            return
-    raise AssertionError(f"{flip.feature}: '{flip.before}' not found in '{flip.scenario}': update FLIPS")
-
-
-def run_area_copy(
-    features: Path, area: str, spec_server, only: set[str] | None = None, database: str = "postgresql"
-) -> list[dict]:
-    """Run one area's scenarios from a copy of the features (``only`` those feature files, by stem, when given: a
-    change to one feature's text cannot change another's outcome), on the outer run's server, on SQLite or on a
-    private MariaDB; every scenario's result."""
-    if only is not None:
-        for path in (features / area).rglob("*.feature"):
-            if path.stem not in only:
-                path.unlink()
-    results = features.parent / "results.json"
-    admin_url = spec_server.admin_url.render_as_string(hide_password=False)
-    chosen = {"sqlite": ["--db=sqlite"], "mysql": ["--db=mariadb"]}.get(database, ["--db=url", f"--db-url={admin_url}"])
-    subprocess.run(
-        [sys.executable, "-m", "pytest", f"steps/test_{area}.py", "-q", "-p", "no:randomly",
-         "-o", f"bdd_features_base_dir={features}", f"--spec-results={results}", *chosen],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    return json.loads(results.read_text())["scenarios"]
-
-
-def flipped_feature_statuses(
-    tmp_path: Path, spec_server, area: str, flips: list[Flip], database: str = "postgresql"
-) -> dict:
-    """The flipped features' scenarios, run from a copy of the features with ``flips`` applied:
-    (feature, scenario name) -> status."""
-    return {
-        (Path(scenario["feature"]["file"]).stem, scenario["scenario"]["name"]): scenario["status"]
-        for scenario in flipped_feature_results(tmp_path, spec_server, area, flips, database)
-    }
-
-
-def flipped_feature_results(
-    tmp_path: Path, spec_server, area: str, flips: list[Flip], database: str = "postgresql"
-) -> list[dict]:
-    """Every run of the flipped features' scenarios (each flavour and driver), from a copy of the features with
-    ``flips`` applied, on ``database``."""
-    features = tmp_path / "features"
-    shutil.copytree(ROOT / "features", features)
-    flipped = {flip.feature for flip in flips}
-    for feature in flipped:
-        path = features / area / f"{feature}.feature"
-        lines = path.read_text().splitlines(keepends=True)
-        for flip in (f for f in flips if f.feature == feature):
-            apply_flip(lines, flip)
-        path.write_text("".join(lines))
-    return run_area_copy(features, area, spec_server, only=flipped, database=database)
-
-
-def assert_every_flip_fails(
-    tmp_path: Path, spec_server, area: str, flips: list[Flip], database: str = "postgresql"
-) -> None:
-    """Every scenario of the flipped features that applies on ``database`` has a flip, and fails once flipped."""
-    statuses = {
-        scenario: status
-        for scenario, status in flipped_feature_statuses(tmp_path, spec_server, area, flips, database).items()
-        if status != "not_applicable"  # another database's scenario: its flip runs there
-    }
-    assert set(statuses) == {(flip.feature, flip.scenario) for flip in flips}, "every scenario needs a flip"
-    survivors = [f"{feature}: {name}" for (feature, name), status in statuses.items() if status != "failed"]
-    assert not survivors, "these scenarios still pass when flipped: " + "; ".join(survivors)
-
-
 @pytest.mark.slow
 def test_every_flipped_scenario_fails_and_every_other_passes(tmp_path, spec_server):
-    assert_flipped_fail_and_others_pass(tmp_path, spec_server, AREA, FLIPS, UNFLIPPED)
+    assert_postgresql_flips_fail_and_others_pass(tmp_path, spec_server, AREA, FLIPS, UNFLIPPED)
 
 
 @pytest.mark.slow
 def test_every_flipped_chapter_scenario_fails_and_every_other_passes(tmp_path, spec_server):
     """Issue 16's chapters 1 to 7, all in the request-boundary area."""
-    assert_flipped_fail_and_others_pass(tmp_path, spec_server, AREA, CHAPTER_FLIPS, UNFLIPPED)
+    assert_postgresql_flips_fail_and_others_pass(tmp_path, spec_server, AREA, CHAPTER_FLIPS, UNFLIPPED)
 
 
 @pytest.mark.slow
 def test_every_flipped_cascade_scenario_fails_and_every_other_passes(tmp_path, spec_server):
-    assert_flipped_fail_and_others_pass(tmp_path, spec_server, "cascades", CASCADE_FLIPS, CASCADE_UNFLIPPED)
+    assert_postgresql_flips_fail_and_others_pass(tmp_path, spec_server, "cascades", CASCADE_FLIPS, CASCADE_UNFLIPPED)
 
 
-def assert_flipped_fail_and_others_pass(tmp_path, spec_server, area: str, flips: list[Flip], unflipped: set) -> None:
-    """Apply the flips that describe this SQLAlchemy; each flipped scenario must fail, every listed other pass."""
-    flips = [flip for flip in flips if not flip.describes or applies(SpecifierSet(flip.describes))]
+def assert_postgresql_flips_fail_and_others_pass(
+    tmp_path, spec_server, area: str, flips: list[Flip], unflipped: set
+) -> None:
+    """The shared runner on PostgreSQL, with every scenario of the area flipped or listed: those without a flip, the
+    chapters' unflipped ones, and those whose flips describe other SQLAlchemy versions (there they must pass)."""
+    applied = for_this_sqlalchemy(flips)
     every_flip = FLIPS + CASCADE_FLIPS + CHAPTER_FLIPS
-    unflipped = unflipped | CHAPTER_UNFLIPPED | {(f.feature, f.scenario) for f in every_flip if f not in flips}
-    features = tmp_path / "features"
-    shutil.copytree(ROOT / "features", features)
-    for feature in {flip.feature for flip in flips}:
-        path = features / area / f"{feature}.feature"
-        lines = path.read_text().splitlines(keepends=True)
-        for flip in (f for f in flips if f.feature == feature):
-            apply_flip(lines, flip)
-        path.write_text("".join(lines))
-    flipped = {(f.feature, f.scenario) for f in flips}
-    broken = [
-        f"{feature}: {name} is neither flipped nor listed as unflipped"
-        for feature, name in applicable_scenarios(ROOT / "features" / area)
-        if not {(feature, name), (feature, "Background")} & (flipped | unflipped)
-    ]
-    results = run_area_copy(features, area, spec_server, only={flip.feature for flip in flips})
-    survivors = []
-    for scenario in results:
-        feature = Path(scenario["feature"]["file"]).stem
-        name = scenario["scenario"]["name"]
-        if scenario["status"] in ("not_applicable", "skipped"):
-            continue
-        if (feature, name) in flipped or (feature, "Background") in flipped:
-            if scenario["status"] != "failed":
-                survivors.append(f"{feature}: {name} {scenario.get('example') or ''}")
-        elif scenario["status"] != "passed":
-            broken.append(f"{feature}: {name}: {scenario['status']}")
-    assert not survivors, "these scenarios still pass with their fix flipped: " + "; ".join(survivors)
-    assert not broken, "; ".join(broken)
-
-
-def applicable_scenarios(area: Path, database: str = "postgresql") -> set[tuple[str, str]]:
-    """(feature, scenario name) of every scenario of an area that this SQLAlchemy runs on ``database`` (its version
-    and database tags, its rule's and its feature's, select this line and database), read from the feature files
-    without running them."""
-    found = set()
-    for path in area.rglob("*.feature"):
-        feature = get_gherkin_document(str(path), "utf-8-sig").feature
-        children = [(child, [tag.name for tag in feature.tags]) for child in feature.children]
-        for child, tags in children:
-            if child.rule:
-                rule_tags = tags + [tag.name for tag in child.rule.tags]
-                children.extend((grandchild, rule_tags) for grandchild in child.rule.children)
-            elif child.scenario:
-                versions = [tag[1:] for tag in tags + [tag.name for tag in child.scenario.tags]]
-                databases = [tag.removeprefix("database:") for tag in versions if tag.startswith("database:")]
-                versions = [tag for tag in versions if tag.startswith("sqlalchemy:")]
-                if all(applies(parse_tag(tag)) for tag in versions) and set(databases) <= {database}:
-                    found.add((path.stem, child.scenario.name))
-    return found
+    unflipped = unflipped | CHAPTER_UNFLIPPED | {(f.feature, f.scenario) for f in every_flip if f not in applied}
+    assert_flipped_fail_and_others_pass(tmp_path, spec_server, area, flips, unflipped=unflipped)
 
 
 # row_locks_a_tests_transaction_holds: PostgreSQL's words when another connection gives up waiting for a row lock

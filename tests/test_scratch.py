@@ -2,8 +2,6 @@
 
 import os
 import stat
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 
 from support import scratch
 from support.scratch import Owner, owner_of_mark, this_host
+from tests.helpers.refusals import a_dead_owner
 
 AS_ROOT = os.geteuid() == 0
 only_as_root = pytest.mark.skipif(not AS_ROOT, reason="only root can make a directory that belongs to another user")
@@ -30,13 +29,6 @@ def machine(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     monkeypatch.delenv("SPEC_PG_DATA_ROOT", raising=False)
     return shm
-
-
-def a_dead_owner() -> Owner:
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    started = psutil.Process(ended.pid).create_time()
-    ended.wait()
-    return Owner(this_host(), ended.pid, started)
 
 
 def marked_directory(parent: Path, owner: Owner) -> Path:

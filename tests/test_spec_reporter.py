@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_scenarios_can_fail import ROOT, Flip, apply_flip
+from tests.helpers.flips import ROOT, Flip, apply_flip
 
 FEATURE = "when_a_read_is_stale"
 OUTLINE = "A column query on a stale session"

@@ -5,13 +5,9 @@ each fail once the setting they depend on is flipped, and every other scenario o
 not applicable. The copies run on SQLite (--db=sqlite), on the SQLAlchemy of the tests' environment; a flip that
 describes other versions is left out."""
 
-from pathlib import Path
-
 import pytest
-from packaging.specifiers import SpecifierSet
 
-from support.versions import applies
-from tests.test_scenarios_can_fail import Flip, flipped_feature_results
+from tests.helpers.flips import Flip, assert_flipped_fail_and_others_pass
 
 FOREIGN_KEYS_OFF = "the session's connections to SQLite have foreign keys off"
 NO_WORKAROUND = "the session's connections to SQLite lack the SAVEPOINT workaround"
@@ -125,19 +121,4 @@ FLIPS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("area", FLIPS)
 def test_every_flipped_sqlite_scenario_fails_and_every_other_passes(tmp_path, spec_server, area):
-    flips = [flip for flip in FLIPS[area] if not flip.describes or applies(SpecifierSet(flip.describes))]
-    flipped = {(flip.feature, flip.scenario) for flip in flips}
-    runs = [
-        (Path(record["feature"]["file"]).stem, record["scenario"]["name"], record["nodeid"], record["status"])
-        for record in flipped_feature_results(tmp_path, spec_server, area, flips, database="sqlite")
-    ]
-    ran = {(feature, name) for feature, name, _, status in runs if status != "not_applicable"}
-    assert flipped <= ran, f"not run on SQLite: {flipped - ran}"
-    survivors = [node for feature, name, node, status in runs if (feature, name) in flipped and status == "passed"]
-    assert not survivors, "these scenarios still pass when flipped: " + "; ".join(survivors)
-    broken = [
-        f"{node}: {status}"
-        for feature, name, node, status in runs
-        if (feature, name) not in flipped and status not in ("passed", "not_applicable")
-    ]
-    assert not broken, "; ".join(broken)
+    assert_flipped_fail_and_others_pass(tmp_path, spec_server, area, FLIPS[area], database="sqlite")

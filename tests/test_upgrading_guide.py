@@ -1,9 +1,6 @@
 """The README's Upgrading section is generated from the version tags, so it cannot drift from them."""
 
-import os
 from pathlib import Path
-
-import pytest
 
 from support.evidence import (
     FeatureFacts,
@@ -17,6 +14,7 @@ from support.evidence import (
 )
 from support.report import model, upgrading
 from support.report.site import render
+from tests.helpers.browser import chromium, playwright_or_skip
 
 
 def test_the_upgrading_section_matches_the_version_tags():
@@ -155,14 +153,7 @@ def test_each_upgrade_compares_the_runs_of_one_database(tmp_path: Path):
 def test_the_guide_in_a_real_browser(tmp_path: Path):
     """The rendered page, opened from disk in Chromium: the backref change under 1.4 -> 2.0, the autoflush change
     under 2.0 -> 2.1, each behaviour a link to its scenario."""
-    from tests.test_living_docs import chromium
-
-    if chromium() is None:
-        message = "no Chromium found: install Debian's chromium package (apt-get install -y chromium)"
-        if os.environ.get("SPEC_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    sync_api = playwright_or_skip()
     for line in ("1.4", "2.0", "2.1"):
         facts = RunFacts("3.11", f"{line}.0", {}, started=0.0, finished=1.0)
         Results(facts, line_records(line)).write(tmp_path / "results" / f"sqlalchemy-{line}.json")

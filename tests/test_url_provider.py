@@ -31,6 +31,7 @@ from support.database.server import ProviderUnavailable
 from support.database.url import TIMEOUT, parse_server_url, serve_url
 from tests.helpers import child_runs, service
 from tests.helpers.servers import connected, password_checking_server, throwaway_role
+from tests.helpers.service import service_answers
 from tests.helpers.stand_ins import silent_server
 
 SERVICE = "postgresql://postgres@127.0.0.1:5432/test"  # as a user would give it
@@ -39,15 +40,7 @@ SERVICE_PSYCOPG2 = make_url("postgresql+psycopg2://postgres@127.0.0.1:5432/postg
 PASSWORD = "Hunter2-never-shown"  # what no message may show (fixed: it is in test ids, same on every xdist worker)
 
 
-def answers(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-needs_service = pytest.mark.skipif(not answers(5432), reason="no PostgreSQL service on 127.0.0.1:5432")
+needs_service = pytest.mark.skipif(not service_answers(), reason="no PostgreSQL service on 127.0.0.1:5432")
 
 
 def refusal(url: str, **options) -> tuple[str, float]:
@@ -314,7 +307,7 @@ def test_a_server_that_lets_us_in_and_then_hangs_is_refused_within_the_timeout()
     assert 2 <= seconds < 2.5
 
 
-@pytest.mark.skipif(not answers(3306), reason="no MariaDB on 127.0.0.1:3306")
+@pytest.mark.skipif(not service_answers(port=3306), reason="no MariaDB on 127.0.0.1:3306")
 def test_a_server_that_is_not_postgresql_is_named_as_such():
     message, seconds = refusal(f"postgresql://root:{PASSWORD}@127.0.0.1:3306/test")
     assert message == "127.0.0.1:3306 is a MySQL/MariaDB server, not PostgreSQL: write its URL as mysql+pymysql://..."

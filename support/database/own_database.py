@@ -10,6 +10,10 @@ Only databases named ``spec_<8 hex>_<worker>`` are ever dropped, and only by one
   moment in between.
 
 A database without our mark, of another host, or of a live process is never touched.
+
+The rules are the same on every server; what differs (how a database is created and marked, found, listed with its
+mark, and dropped) is a ``Dialect``: PostgreSQL's here (the mark is a ``COMMENT ON DATABASE``), MySQL/MariaDB's in
+support.database.mysql.own_database. The dialect is the admin URL's.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
@@ -73,25 +78,47 @@ def server_key(admin_url: URL) -> str:
     return f"{admin_url.host or admin_url.query.get('host')}:{admin_url.port or admin_url.query.get('port') or 5432}"
 
 
+@dataclass(frozen=True)
+class Dialect:
+    """What the own-database rules need from one kind of server."""
+
+    engine: Callable[[URL], Engine]  # an AUTOCOMMIT engine without a pool on a server's admin URL
+    database_url: Callable[[URL, str], URL]  # the URL of the database ``name`` beside the admin URL's
+    server_key: Callable[[URL], str]  # the server a pending entry belongs to
+    create_marked: Callable[[Connection, str, str], None]  # CREATE DATABASE ``name``, then write its owner mark
+    exists: Callable[[Connection, str], bool]
+    marks: Callable[[Connection], dict[str, str | None]]  # every database there, with its owner mark or None
+    mark_of: Callable[[Connection, str], str | None]  # the owner mark of database ``name``, or None
+    drop: Callable[[Connection, str, bool | None], None]  # end ``name``'s other connections, then drop it
+
+
+def dialect_of(url: URL) -> Dialect:
+    """The admin URL's dialect: MySQL/MariaDB's for a mysql or mariadb URL, else PostgreSQL's."""
+    from .mysql import own_database as mysql
+
+    return mysql.DIALECT if mysql.is_mysql(url) else POSTGRESQL
+
+
 @contextmanager
 def own_database(admin_url: URL, worker: str = "main", pending: Path | None = None) -> Iterator[URL]:
-    """A new, empty database beside ``admin_url``'s for the block (a psycopg2 URL), marked with this process as
-    its owner; dropped at its end. ``pending``: a local directory for the entry that covers the moment between
-    CREATE DATABASE and its mark (the url provider's, whose server outlives the run)."""
+    """A new, empty database beside ``admin_url``'s for the block (a psycopg2 URL, or PyMySQL's for MySQL/MariaDB),
+    marked with this process as its owner; dropped at its end. ``pending``: a local directory for the entry that
+    covers the moment between CREATE DATABASE and its mark (the url provider's, whose server outlives the run)."""
+    dialect = dialect_of(admin_url)
     name = new_database_name(worker)
-    admin = create_engine(admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    admin = dialect.engine(admin_url)
     try:
         _created_here.add(name)  # from before CREATE: an interrupt during it still ends in the drop below
         try:
             try:
-                _create_marked(admin, name, pending)
+                _create_marked(admin, name, pending, dialect)
             except Exception:
-                if not _exists(admin, name):  # the creation failed: nothing to drop, and its error is the news
+                if not _exists(admin, name, dialect):  # the creation failed: nothing to drop, its error is the news
                     _created_here.discard(name)
                     if pending:  # nor anything for a later sweep to look for
                         (pending / name).unlink(missing_ok=True)
                 raise
-            yield admin_url.set(drivername=SYNC_DRIVER, database=name)
+            yield dialect.database_url(admin_url, name)
         finally:
             if name in _created_here:  # unless the block dropped it itself
                 drop_own_database(admin, name)
@@ -99,28 +126,25 @@ def own_database(admin_url: URL, worker: str = "main", pending: Path | None = No
         admin.dispose()
 
 
-def _create_marked(admin: Engine, name: str, pending: Path | None) -> None:
+def _create_marked(admin: Engine, name: str, pending: Path | None, dialect: Dialect) -> None:
     mark = Owner.current().mark()
     entry = pending / name if pending else None
     if entry:
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            entry.write_text(f"{server_key(admin.url)}\n{mark}\n")
+            entry.write_text(f"{dialect.server_key(admin.url)}\n{mark}\n")
         except OSError:  # bookkeeping only: the database is made all the same, just without that safety net
             entry = None
     with admin.connect() as connection:
-        # template0: nothing a server's template1 may hold comes along
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
-        connection.execute(text(f'COMMENT ON DATABASE "{name}" IS :mark'), {"mark": mark})
+        dialect.create_marked(connection, name, mark)
     if entry:
         entry.unlink(missing_ok=True)
 
 
-def _exists(admin: Engine, name: str) -> bool:
+def _exists(admin: Engine, name: str, dialect: Dialect) -> bool:
     try:
         with admin.connect() as connection:
-            found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
-            return found.first() is not None
+            return dialect.exists(connection, name)
     except DBAPIError:
         return False  # no server to ask: a database made before its mark is left to its pending entry
 
@@ -128,8 +152,8 @@ def _exists(admin: Engine, name: str) -> bool:
 def drop_own_database(admin: Engine, name: str, force: bool | None = None) -> None:
     """End the database's other connections, then drop it.
 
-    Refuses (ValueError) any name not of our pattern or not created by this process. ``force``: DROP ...
-    WITH (FORCE); by default when the server has it (13 and later).
+    Refuses (ValueError) any name not of our pattern or not created by this process. ``force`` (PostgreSQL):
+    DROP ... WITH (FORCE); by default when the server has it (13 and later).
     """
     refuse_unless_our_name(name)
     if name not in _created_here:
@@ -147,12 +171,10 @@ def drop_abandoned_database(admin: Engine, name: str, pending: Path | None = Non
     refuse_unless_our_name(name)
     if name in _created_here:
         raise ValueError(f"refusing to sweep {name!r}: this process created it and is alive")
+    dialect = dialect_of(admin.url)
     with admin.connect() as connection:
-        comment = connection.execute(
-            text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
-            {"name": name},
-        ).scalar()
-    refuse_unless_provably_abandoned(name, comment, pending_entries(pending, server_key(admin.url)))
+        mark = dialect.mark_of(connection, name)
+    refuse_unless_provably_abandoned(name, mark, pending_entries(pending, dialect.server_key(admin.url)))
     _drop(admin, name, force)
 
 
@@ -162,12 +184,11 @@ def sweep_abandoned_databases(admin: Engine, pending: Path | None = None) -> lis
     Candidates are named like ours and carry our mark or have a pending entry here; each is judged again by
     ``drop_abandoned_database``, and one that another run's sweep dropped first is passed over.
     """
+    dialect = dialect_of(admin.url)
     with admin.connect() as connection:
-        comments = dict(
-            connection.execute(text("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database")).all()
-        )
-    entries = pending_entries(pending, server_key(admin.url))
-    return sweep_marked(comments, entries, lambda name: drop_abandoned_database(admin, name, pending))
+        marks = dialect.marks(connection)
+    entries = pending_entries(pending, dialect.server_key(admin.url))
+    return sweep_marked(marks, entries, lambda name: drop_abandoned_database(admin, name, pending))
 
 
 def sweep_marked(marks: dict[str, str | None], entries: dict, drop_abandoned: Callable[[str], None]) -> list[str]:
@@ -222,13 +243,57 @@ def refuse_unless_our_name(name: str) -> None:
 def _drop(admin: Engine, name: str, force: bool | None) -> None:
     with admin.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")  # DROP DATABASE needs it
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        )
-        if force is None:
-            force = connection.dialect.server_version_info >= (13,)
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"' + (" WITH (FORCE)" if force else ""))
+        dialect_of(admin.url).drop(connection, name, force)
+
+
+# --- PostgreSQL's dialect: the mark is the database's comment ------------------------------------------
+
+
+def _pg_engine(admin_url: URL) -> Engine:
+    return create_engine(admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+
+
+def _pg_create_marked(connection: Connection, name: str, mark: str) -> None:
+    # template0: nothing a server's template1 may hold comes along
+    connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    connection.execute(text(f'COMMENT ON DATABASE "{name}" IS :mark'), {"mark": mark})
+
+
+def _pg_exists(connection: Connection, name: str) -> bool:
+    found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+    return found.first() is not None
+
+
+def _pg_marks(connection: Connection) -> dict[str, str | None]:
+    marks = connection.execute(text("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"))
+    return dict(marks.all())
+
+
+def _pg_mark_of(connection: Connection, name: str) -> str | None:
+    return connection.execute(
+        text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"), {"name": name}
+    ).scalar()
+
+
+def _pg_drop(connection: Connection, name: str, force: bool | None) -> None:
+    connection.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+        ),
+        {"name": name},
+    )
+    if force is None:
+        force = connection.dialect.server_version_info >= (13,)
+    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"' + (" WITH (FORCE)" if force else ""))
+
+
+POSTGRESQL = Dialect(
+    engine=_pg_engine,
+    database_url=lambda admin_url, name: admin_url.set(drivername=SYNC_DRIVER, database=name),
+    server_key=server_key,
+    create_marked=_pg_create_marked,
+    exists=_pg_exists,
+    marks=_pg_marks,
+    mark_of=_pg_mark_of,
+    drop=_pg_drop,
+)

@@ -67,5 +67,6 @@ class Provider:
     lacking: Callable[[ServerSettings], str | None] = _nothing_lacking  # what --db=<name> needs but is not given
     # auto's probe: None when it can serve, else one line why not; unset: not probed
     unavailable: Callable[[], str | None] | None = None
-    # the suite's own database in one of its servers, for a worker: a psycopg2 URL for the block
+    # the suite's own database in one of its servers, for a worker: a URL for the block (psycopg2, or PyMySQL on
+    # MySQL/MariaDB: the admin URL's dialect, support.database.own_database)
     own_database: Callable[[URL, str], AbstractContextManager[URL]] = own_database

@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import getpass
 import re
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import TypeVar
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
-from support import scratch, secrets
+from support import scratch
 
 from .mysql import own_database as mysql_own_database
 from .mysql import server as mysql_server
 from .mysql import url as mysql_url
-from .own_database import SYNC_DRIVER, URL_PARAMETERS, own_database, sweep_abandoned_databases
+from .own_database import SYNC_DRIVER, URL_PARAMETERS, own_database
 from .server import Provider, ProviderUnavailable, ServerHandle, ServerSettings
+from .url_checks import checked, refuse_unusable_port_or_parameter, swept
 
 TIMEOUT = 5.0  # seconds for the whole check, however many addresses a host name has
 EXAMPLE = "postgresql://user@host:5432/postgres"
@@ -41,8 +40,6 @@ UNREACHABLE = (
     "no such file or directory",  # a unix socket that is not there
 )
 
-T = TypeVar("T")
-
 
 def parse_server_url(url_text: str) -> URL:
     """The URL with the psycopg2 driver named (database ``postgres`` if none); refuses what is not a PostgreSQL URL."""
@@ -58,14 +55,7 @@ def parse_server_url(url_text: str) -> URL:
         raise ProviderUnavailable(f"the database URL names no host: {GIVE_ONE}")
     if isinstance(hosts, tuple) or "," in hosts:
         raise ProviderUnavailable(f"the database URL names several hosts, the suite needs one: {GIVE_ONE}")
-    if url.port is not None and not 0 < url.port < 65536:
-        raise ProviderUnavailable(f"the database URL's port {url.port} is out of range: {GIVE_ONE}")
-    unknown = sorted(set(url.query) - set(URL_PARAMETERS))
-    if unknown:
-        raise ProviderUnavailable(
-            f"the database URL's parameter {unknown[0]!r} cannot be passed on to asyncpg too: "
-            f"remove it ({', '.join(sorted(URL_PARAMETERS))} are understood)"
-        )
+    refuse_unusable_port_or_parameter(url, URL_PARAMETERS, "cannot be passed on to asyncpg too", GIVE_ONE)
     return url.set(drivername=SYNC_DRIVER, database=url.database or "postgres")
 
 
@@ -78,30 +68,6 @@ def where(url: URL) -> str:
 def _identifier(name: str) -> str:
     """``name`` as SQL would need it written."""
     return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
-
-
-def within(seconds: float, work: Callable[[], T]) -> T:
-    """``work()``'s result or exception, or TimeoutError after ``seconds``.
-
-    libpq's connect_timeout applies per address and not at all once logged in; this bounds the whole
-    check. Work still running is left to finish in its daemon thread, which closes what it opened.
-    """
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # handed to the caller below
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, name="url-provider-check", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        raise TimeoutError
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def _inspect(url: URL, connect_timeout: int) -> tuple[str, str, str, bool]:
@@ -164,15 +130,13 @@ def serve_url(url_text: str, timeout: float = TIMEOUT) -> Iterator[ServerHandle]
         return
     url = parse_server_url(url_text)
     connect_timeout = max(2, int(timeout) - 1)  # libpq's own limit, in whole seconds (1 would mean 2)
-    try:
-        version_text, version, role, may_create = within(timeout, lambda: _inspect(url, connect_timeout))
-    except TimeoutError:
-        raise ProviderUnavailable(
-            f"no answer from {where(url)} within {timeout:g} s: check host and port in the URL"
-        ) from None
-    except Exception as error:  # DBAPIError mostly; anything else means it did not speak PostgreSQL as expected
-        secrets.add_from_url(url_text)  # should a server or driver ever echo the password
-        raise ProviderUnavailable(secrets.mask(_refusal(url, error, timeout))) from None
+    version_text, version, role, may_create = checked(
+        url_text,
+        where(url),
+        timeout,
+        lambda: _inspect(url, connect_timeout),
+        lambda error: _refusal(url, error, timeout),
+    )
     if not version_text.startswith("PostgreSQL"):
         product = version_text.split(" ", 1)[0]
         raise ProviderUnavailable(
@@ -183,32 +147,19 @@ def serve_url(url_text: str, timeout: float = TIMEOUT) -> Iterator[ServerHandle]
             f"role {role!r} may not create databases at {where(url)}: "
             f"grant it with ALTER ROLE {_identifier(role)} CREATEDB or use another role"
         )
-    yield ServerHandle("url", url, version, f"{where(url)} as {role}", swept=_swept(url))
-
-
-def _swept(url: URL) -> tuple[str, ...]:
-    """Drop the databases that killed runs of this host left here; their names."""
-    admin = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    try:
-        return tuple(sweep_abandoned_databases(admin, scratch.pending_databases()))
-    except DBAPIError:  # the run can go on without its sweep; the next one tries again
-        return ()
-    finally:
-        admin.dispose()
+    yield ServerHandle("url", url, version, f"{where(url)} as {role}", swept=swept(url))
 
 
 def _names_mysql(url_text: str) -> bool:
     try:
-        return make_url(url_text.strip()).get_backend_name() in mysql_own_database.BACKENDS
+        return mysql_own_database.is_mysql(make_url(url_text.strip()))
     except (ArgumentError, ValueError):
         return False  # parse_server_url says what is wrong with it
 
 
 def _own_database_with_pending_entry(admin_url: URL, worker: str) -> AbstractContextManager[URL]:
-    """The suite's own database: a url server outlives the run, so a pending entry covers the moment before the
-    database carries its owner mark."""
-    if mysql_own_database.is_mysql(admin_url):
-        return mysql_url.own_database_with_pending_entry(admin_url, worker)
+    """The suite's own database (on PostgreSQL or MySQL/MariaDB, by the URL): a url server outlives the run, so a
+    pending entry covers the moment before the database carries its owner mark."""
     return own_database(admin_url, worker, scratch.pending_databases())
 
 

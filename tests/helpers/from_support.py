@@ -8,13 +8,14 @@ from support.database.embedded.cluster_cache import SUPERUSER, cache_dir_for
 from support.database.embedded.shared_memory import sysv_segments
 from support.database.own_database import PREFIX, as_async_url, new_database_name, own_database
 from support.processes import gone
-from support.scratch import PRODUCT_DIR, data_root, owner_of_mark, this_host
+from support.scratch import PRODUCT_DIR, Owner, data_root, owner_of_mark, this_host
 
 __all__ = [
     "PINNED_IMAGE",
     "PREFIX",
     "PRODUCT_DIR",
     "SUPERUSER",
+    "Owner",
     "as_async_url",
     "cache_dir_for",
     "data_root",

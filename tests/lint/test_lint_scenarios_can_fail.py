@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_scenarios_can_fail import Flip, assert_every_flip_fails
+from tests.helpers.flips import Flip, assert_every_flip_fails
 
 AREA, FEATURE = "guarding_the_request_boundary", "teardown_lint"
 NOTHING, SRB100_LINE_5 = "Then flake8 reports nothing", "Then flake8 prints one line, SRB100 on line 5 of app.py"

@@ -11,7 +11,8 @@ killed, runs ``useradd`` and loosens permissions of parent directories when run 
 - an initialised cluster is cached per server binary, so later starts only copy and start.
 
 Its modules: ``provider`` (serve_embedded, the registry's entry), ``binaries``, ``account`` (who runs the
-server), ``cluster_cache``, ``launcher`` (start, ready, stop), ``problems`` (one line naming cause and fix),
+server), ``cluster_cache``, ``launcher`` (start, ready, stop: postgres's command and signals on the rules of
+support.database.server_process, which the private MariaDB shares), ``problems`` (one line naming cause and fix),
 ``shared_memory`` (what a crashed server leaves), ``sweep`` (what dead runs left).
 
 Its part of the scratch root (support.scratch)::

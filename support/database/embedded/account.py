@@ -1,4 +1,5 @@
-"""Who runs initdb and postgres: the current user, or as root an existing unprivileged account."""
+"""Who runs a private server (initdb and postgres, or mariadb-install-db and mariadbd): the current user, or as root
+an existing unprivileged account."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from support.database.server import ProviderUnavailable
 
 @dataclass(frozen=True)
 class Account:
-    """Who runs initdb and postgres: None ids mean the current user, with no switch."""
+    """Who runs the server: None ids mean the current user, with no switch."""
 
     name: str
     uid: int | None = None
@@ -55,8 +56,9 @@ class Account:
         return os.geteuid() if self.uid is None else self.uid
 
 
-def server_account() -> Account:
-    """The current user, or as root an existing unprivileged account: SPEC_PG_USER, else nobody, else any."""
+def server_account(server: str = "PostgreSQL") -> Account:
+    """The current user, or as root an existing unprivileged account: SPEC_PG_USER, else nobody, else any.
+    ``server`` names the server that refuses root, for the error."""
     if os.geteuid() != 0:
         return Account(pwd.getpwuid(os.geteuid()).pw_name)
     wanted = os.environ.get("SPEC_PG_USER")
@@ -69,6 +71,6 @@ def server_account() -> Account:
             if entry.pw_uid != 0:
                 return Account(name, entry.pw_uid, entry.pw_gid)
     raise ProviderUnavailable(
-        f"PostgreSQL refuses to run as root and {wanted or 'nobody'!r} is not an existing unprivileged account: "
+        f"{server} refuses to run as root and {wanted or 'nobody'!r} is not an existing unprivileged account: "
         "set SPEC_PG_USER to an existing non-root user"
     )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import hashlib
-import os
 import re
-import shutil
 import signal
 import subprocess
 from pathlib import Path
 
 from support import scratch
 from support.database.server import ProviderUnavailable
+from support.database.server_process import cached_data_directory
 from support.processes import die_with_parent
 
 from .account import Account
@@ -57,18 +55,8 @@ def cache_dir_for(bin_dir: Path) -> Path:
 
 def cached_cluster(bin_dir: Path, account: Account, root: Path) -> tuple[Path, bool]:
     """The initialised cluster for these binaries, built now if absent; and whether it was there."""
-    cache = root / "cache"
-    scratch.make_dir(cache, 0o755)
-    cluster = cache / cache_key(bin_dir)
-    if cluster.is_dir():
-        return cluster, True
-    with open(cache / f"{cluster.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder per key; the others wait and reuse its result
-        if cluster.is_dir():
-            return cluster, True
-        building = scratch.unfinished(cluster, "building")
-        shutil.rmtree(building, ignore_errors=True)
-        account.make_dir(building, 0o700)
+
+    def initdb(building: Path) -> None:
         inode = building.stat().st_ino
         initdb = subprocess.run(
             [str(bin_dir / "initdb"), "-D", str(building), *initdb_options(bin_dir)],
@@ -79,9 +67,8 @@ def cached_cluster(bin_dir: Path, account: Account, root: Path) -> tuple[Path, b
             **account.popen_options,
         )
         if initdb.returncode:
-            shutil.rmtree(building, ignore_errors=True)
             remove_orphaned_segments(account, inode)  # a crashed bootstrap (a full disk, say) leaves its own
             problem = problem_line(initdb.stderr or initdb.stdout)
-            raise ProviderUnavailable(f"initdb failed in {cache}: {problem}: {fix(problem)}")
-        os.rename(building, cluster)  # atomic: a cluster directory is complete or absent
-    return cluster, False
+            raise ProviderUnavailable(f"initdb failed in {building.parent}: {problem}: {fix(problem)}")
+
+    return cached_data_directory(root, cache_key(bin_dir), account, initdb)

@@ -3,18 +3,16 @@ once per binary (cached under the scratch root, then only copied)."""
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import hashlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from support import scratch
+from support.database import server_process
 from support.database.embedded.account import Account
 from support.database.server import ProviderUnavailable
 from support.processes import die_with_parent
@@ -105,18 +103,8 @@ def cache_key(binaries: MariadbBinaries) -> str:
 
 def cached_data_directory(binaries: MariadbBinaries, account: Account, root: Path) -> tuple[Path, bool]:
     """The initialised data directory for these binaries, made now if absent; and whether it was there."""
-    cache = root / "cache"
-    scratch.make_dir(cache, 0o755)
-    data = cache / cache_key(binaries)
-    if data.is_dir():
-        return data, True
-    with open(cache / f"{data.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder per key; the others wait and reuse its result
-        if data.is_dir():
-            return data, True
-        building = scratch.unfinished(data, "building")
-        shutil.rmtree(building, ignore_errors=True)
-        account.make_dir(building, 0o700)
+
+    def install(building: Path) -> None:
         command = [
             str(binaries.installer),
             "--no-defaults",
@@ -140,14 +128,13 @@ def cached_data_directory(binaries: MariadbBinaries, account: Account, root: Pat
         except subprocess.TimeoutExpired:
             installed = None
         if installed is None or installed.returncode:
-            shutil.rmtree(building, ignore_errors=True)
             problem = _problem_line(installed.stdout + installed.stderr) if installed else "it did not end in time"
             raise ProviderUnavailable(
-                f"{binaries.installer.name} failed in {cache}: {problem}: free space under {root}, or point "
+                f"{binaries.installer.name} failed in {building.parent}: {problem}: free space under {root}, or point "
                 "--mariadb-bin at another MariaDB"
             )
-        os.rename(building, data)  # atomic: a data directory is complete or absent
-    return data, False
+
+    return server_process.cached_data_directory(root, cache_key(binaries), account, install)
 
 
 def _problem_line(output: str) -> str:

@@ -22,7 +22,7 @@ from support import secrets as run_secrets
 from support.database.container import docker_unavailable_reason, started
 from support.database.server import Provider, ProviderUnavailable, ServerHandle
 
-from .own_database import SYNC_DRIVER, own_database
+from .own_database import SYNC_DRIVER
 from .server import inspect, unfit
 from .url import where
 
@@ -88,5 +88,6 @@ def serve_mariadb_container(image: str = PINNED_IMAGE, timeout: float = 2.0) -> 
 PROVIDER = Provider(
     name=NAME,
     serve=lambda settings: serve_mariadb_container(),
-    own_database=own_database,  # no sweep: a killed run's container, and its databases, go with it
+    # the default own_database (the admin URL's dialect is MySQL's); no sweep: a killed run's container, and its
+    # databases, go with it
 )

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError
 
-from support import scratch, secrets
 from support.database.server import ProviderUnavailable, ServerHandle
+from support.database.url_checks import checked, refuse_unusable_port_or_parameter, swept
 
-from .own_database import BACKENDS, DEFAULT_PORT, admin_engine, own_database, sweep_abandoned_databases, sync_url
+from .own_database import BACKENDS, DEFAULT_PORT, sync_url
 from .server import ServerFacts, greets_as_mysql, inspect, unfit
 
 EXAMPLE = "mysql+pymysql://user@host:3306/"
@@ -35,14 +35,7 @@ def parse_server_url(url_text: str) -> URL:
         raise ProviderUnavailable(f"the database URL names {url.get_backend_name()}, not MySQL/MariaDB: {GIVE_ONE}")
     if not (url.host or url.query.get("unix_socket")):
         raise ProviderUnavailable(f"the database URL names no host: {GIVE_ONE}")
-    if url.port is not None and not 0 < url.port < 65536:
-        raise ProviderUnavailable(f"the database URL's port {url.port} is out of range: {GIVE_ONE}")
-    unknown = sorted(set(url.query) - set(URL_PARAMETERS))
-    if unknown:
-        raise ProviderUnavailable(
-            f"the database URL's parameter {unknown[0]!r} is not passed on to the suite's drivers: remove it "
-            f"({', '.join(URL_PARAMETERS)} are understood)"
-        )
+    refuse_unusable_port_or_parameter(url, URL_PARAMETERS, "is not passed on to the suite's drivers", GIVE_ONE)
     return sync_url(url)
 
 
@@ -81,38 +74,13 @@ def _refusal(url: URL, error: Exception) -> str:
 def serve_url(url_text: str, timeout: float) -> Iterator[ServerHandle]:
     """The server named by ``url_text``, once it answers, is of the kind its scheme says and can run the
     specification; ProviderUnavailable in one line otherwise."""
-    from support.database.url import within
-
     url = parse_server_url(url_text).update_query_dict({"connect_timeout": str(max(2, int(timeout) - 1))})
     url = url.update_query_dict({"read_timeout": str(max(2, int(timeout) - 1))})
-    try:
-        facts = within(timeout, lambda: inspect(url))
-    except TimeoutError:
-        raise ProviderUnavailable(
-            f"no answer from {where(url)} within {timeout:g} s: check host and port in the URL"
-        ) from None
-    except Exception as error:  # DBAPIError mostly
-        secrets.add_from_url(url_text)
-        raise ProviderUnavailable(secrets.mask(_refusal(url, error))) from None
+    facts = checked(url_text, where(url), timeout, lambda: inspect(url), lambda error: _refusal(url, error))
     url = url.difference_update_query(["connect_timeout", "read_timeout"])
     problem = scheme_problem(url.get_backend_name(), facts, where(url)) or unfit(facts, where(url))
     if problem:
         raise ProviderUnavailable(problem)
     yield ServerHandle(
-        "url", url, facts.short_version, f"{where(url)} as {facts.user}", swept=_swept(url), dialect="mysql"
+        "url", url, facts.short_version, f"{where(url)} as {facts.user}", swept=swept(url), dialect="mysql"
     )
-
-
-def _swept(url: URL) -> tuple[str, ...]:
-    """Drop the databases that killed runs of this host left here; their names."""
-    admin = admin_engine(url)
-    try:
-        return tuple(sweep_abandoned_databases(admin, scratch.pending_databases()))
-    except DBAPIError:  # the run can go on without its sweep; the next one tries again
-        return ()
-    finally:
-        admin.dispose()
-
-
-def own_database_with_pending_entry(admin_url: URL, worker: str) -> AbstractContextManager[URL]:
-    return own_database(admin_url, worker, scratch.pending_databases())
