@@ -4,7 +4,7 @@ The engine is looked for where testcontainers looks (``tc.host`` in ~/.testconta
 DOCKER_HOST, the current docker context, else the default socket), and asked through the Docker SDK
 in a worker thread, so an absent, refusing or hanging engine costs at most the timeout. testcontainers
 and the Docker SDK are imported only when there is an engine to ask. The detection and the start
-(``docker_unavailable_reason``, ``started``) serve MySQL/MariaDB's container too
+(``docker_unavailable_reason``, ``container_password``, ``started``) serve MySQL/MariaDB's container too
 (support.database.mysql.container), each refusal naming that provider's alternative.
 """
 
@@ -137,19 +137,25 @@ def started(make: Callable[[], object], image: str, otherwise: str = OR_EMBEDDED
         container.stop()
 
 
+def container_password(image: str, timeout: float, otherwise: str = OR_EMBEDDED) -> str:
+    """A new password for a container of ``image`` (its port is published on the host: not the well-known default),
+    masked in every output; ProviderUnavailable, in one line ending with ``otherwise``, when Docker cannot serve."""
+    reason = docker_unavailable_reason(timeout, image, otherwise)
+    if reason:
+        raise ProviderUnavailable(reason)
+    password = secrets.token_hex(16)
+    run_secrets.add(password)
+    return password
+
+
 @contextmanager
 def serve_container(image: str = PINNED_IMAGE, timeout: float = 2.0) -> Iterator[ServerHandle]:
     """A PostgreSQL container for the block, stopped at its end; ProviderUnavailable when Docker cannot serve."""
-    reason = docker_unavailable_reason(timeout, image)
-    if reason:
-        raise ProviderUnavailable(reason)
+    password = container_password(image, timeout)
     try:
         from testcontainers.community.postgres import PostgresContainer
     except ImportError:  # testcontainers before the community namespace
         from testcontainers.postgres import PostgresContainer
-
-    password = secrets.token_hex(16)  # the port is published on the host: not the well-known default
-    run_secrets.add(password)
 
     def make() -> PostgresContainer:
         return PostgresContainer(image, username="spec", password=password, dbname="postgres", driver="psycopg2")

@@ -12,14 +12,13 @@ marked with its owner, by support.database.mysql.own_database. ``auto`` never pi
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import URL, make_url
 
 from support import secrets as run_secrets
-from support.database.container import docker_unavailable_reason, started
+from support.database.container import container_password, started
 from support.database.server import Provider, ProviderUnavailable, ServerHandle
 
 from .own_database import SYNC_DRIVER
@@ -56,16 +55,11 @@ def server_handle(admin_url: URL, image: str) -> ServerHandle:
 @contextmanager
 def serve_mariadb_container(image: str = PINNED_IMAGE, timeout: float = 2.0) -> Iterator[ServerHandle]:
     """A MariaDB container for the block, stopped at its end; ProviderUnavailable when Docker cannot serve."""
-    reason = docker_unavailable_reason(timeout, image, otherwise=OR_BINARIES)
-    if reason:
-        raise ProviderUnavailable(reason)
+    password = container_password(image, timeout, otherwise=OR_BINARIES)
     try:
         from testcontainers.community.mysql import MySqlContainer
     except ImportError:  # testcontainers before the community namespace
         from testcontainers.mysql import MySqlContainer
-
-    password = secrets.token_hex(16)  # the port is published on the host: not the well-known default
-    run_secrets.add(password)
 
     def make() -> MySqlContainer:
         # root: the suite creates and drops databases of its own; MariaDB's image reads the MYSQL_* variables too
