@@ -15,7 +15,7 @@ from support.outcome import Outcome
 from support.parameter_types import typed
 from support.reads import read_by_identity
 from support.server_timeouts import DatabaseTimeouts, LongLivedAsyncSession, close_after_a_disconnect, lines_logged
-from support.sessions import ScenarioSessions
+from support.sessions import ScenarioSessions, shield_first_connect
 from support.sql_log import SqlLog
 
 ONE_SECOND = 1.0  # longer than every timeout the feature sets
@@ -82,6 +82,7 @@ def _(request, event_loop_runner, database, sql_log: SqlLog, isolation: str) -> 
     cleanup = ExitStack()
     request.addfinalizer(cleanup.close)
     engine = create_async_engine(database.async_url, isolation_level=isolation)
+    shield_first_connect(engine.sync_engine)
     cleanup.callback(lambda: event_loop_runner.run(engine.dispose()))
     cleanup.enter_context(sql_log.watching(engine))
     shared = LongLivedAsyncSession(event_loop_runner, AsyncSession(engine))

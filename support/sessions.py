@@ -33,6 +33,7 @@ class ScenarioSessions:
 
     def engine(self, **options) -> Engine:
         engine = configure(create_engine(self.url, **engine_options(self.url, options)), self.sqlite)
+        shield_first_connect(engine)
         self._cleanup.callback(engine.dispose)
         self._cleanup.enter_context(self.sql_log.watching(engine))
         return engine
@@ -144,3 +145,21 @@ class SessionsThatServed:
 
     def objects_held(self) -> int:
         return sum(len(session.identity_map) for session in self.sessions)
+
+
+def shield_first_connect(engine: Engine) -> Engine:
+    """On PostgreSQL, the engine's one-time dialect checks on its first connection run with no idle timeout: they
+    send several statements in one transaction, and a scenario's 300 ms idle_in_transaction_session_timeout ended
+    the connection when a loaded machine paused between two of them. SET LOCAL ends with the checks' rollback, so
+    the connection then has the database's setting, as every later one does."""
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "first_connect", insert=True)
+        def _no_idle_timeout_during_checks(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            finally:
+                cursor.close()
+
+    return engine
