@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -150,16 +151,21 @@ class SessionsThatServed:
 def shield_first_connect(engine: Engine) -> Engine:
     """On PostgreSQL, the engine's one-time dialect checks on its first connection run with no idle timeout: they
     send several statements in one transaction, and a scenario's 300 ms idle_in_transaction_session_timeout ended
-    the connection when a loaded machine paused between two of them. SET LOCAL ends with the checks' rollback, so
-    the connection then has the database's setting, as every later one does."""
+    the connection when a loaded machine paused between two of them. The timeout is turned off for that connection
+    before the checks and reset to the database's setting after them, each in a transaction of its own, committed."""
     if engine.dialect.name == "postgresql":
-
-        @event.listens_for(engine, "first_connect", insert=True)
-        def _no_idle_timeout_during_checks(dbapi_connection, _record) -> None:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-            finally:
-                cursor.close()
-
+        event.listen(engine, "connect", _run("SET idle_in_transaction_session_timeout = 0"), insert=True, once=True)
+        event.listen(engine, "connect", _run("RESET idle_in_transaction_session_timeout"), once=True)  # after them
     return engine
+
+
+def _run(statement: str) -> Callable[..., None]:
+    def run(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(statement)
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
+
+    return run

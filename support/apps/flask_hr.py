@@ -30,6 +30,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from support.apps.monitoring import monitor_flask
 from support.models import Employee
+from support.sessions import shield_first_connect
 from support.sql_log import classify
 
 
@@ -120,6 +121,7 @@ def app_from_environment() -> Flask:
     """The factory a WSGI server calls: ``gunicorn 'support.apps.flask_hr:app_from_environment()'``."""
     repeatable_read = os.environ.get("HR_REPEATABLE_READ") == "1"
     engine = create_engine(make_url(os.environ["HR_DATABASE_URL"]), **_isolation(repeatable_read))
+    shield_first_connect(engine)  # its first request may come while a scenario's 300 ms idle timeout is set
     app = create_hr_app(
         scoped_session(sessionmaker(bind=engine)),
         engine,
