@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from figures import report
 
-from support.database.embedded.account import server_account
+from support.database.account import server_account
 from support.database.embedded.binaries import default_bin_dir
 from support.database.embedded.provider import serve_embedded, server_processes
 from support.database.server import ServerHandle

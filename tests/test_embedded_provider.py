@@ -21,8 +21,8 @@ from sqlalchemy.pool import NullPool
 
 from support import scratch
 from support.database import server_process
+from support.database.account import server_account
 from support.database.embedded import launcher
-from support.database.embedded.account import server_account
 from support.database.embedded.binaries import binaries_usable_by, default_bin_dir
 from support.database.embedded.cluster_cache import cache_dir_for, cache_key
 from support.database.embedded.provider import serve_embedded, server_processes

@@ -2,7 +2,7 @@
 
 - started from the main thread as a direct child of pytest, with the Linux parent-death signal, so it dies with
   pytest even on SIGKILL; in a session of its own (pytest decides when it stops, not a terminal's Ctrl-C);
-- as the server's account (support.database.embedded.account): the current user, or as root an unprivileged one;
+- as the server's account (support.database.account): the current user, or as root an unprivileged one;
 - on a unix socket only, in a private directory of a private run directory under the scratch root, its output in
   that run directory's ``server.log``;
 - from a copy of a data directory initialised once per binary and cached (built under a lock, renamed into place
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -32,13 +33,19 @@ import psutil
 from support import scratch
 from support.processes import die_with_parent, gone
 
-from .embedded.account import Account, server_account
-from .embedded.problems import last_line
+from .account import Account, server_account
 from .server import ProviderUnavailable
 
 SOCKET_PATH_MAX = 107  # a unix socket path's limit on Linux (sun_path, less its terminating NUL)
 READY_TIMEOUT = 30.0
 Signals = tuple[tuple[int, float], ...]  # (signal, seconds to wait after it), in order
+LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d [\d:.]+ \S+ \[\d+\] ")  # "2026-11-23 05:35:00.603 GMT [27405] "
+
+
+def last_line(output: str) -> str:
+    """The last non-blank line of a server's or tool's output, without PostgreSQL's log prefix."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return LOG_PREFIX.sub("", lines[-1]) if lines else "no output"
 
 
 @dataclass(frozen=True)

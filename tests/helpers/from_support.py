@@ -1,8 +1,8 @@
 """Everything the test helpers (and the reliability tests) use of support/, in one module: where support/ moves
 a name, only this file changes."""
 
+from support.database.account import server_account
 from support.database.container import PINNED_IMAGE
-from support.database.embedded.account import server_account
 from support.database.embedded.binaries import default_bin_dir
 from support.database.embedded.cluster_cache import SUPERUSER, cache_dir_for
 from support.database.embedded.shared_memory import sysv_segments

@@ -12,9 +12,9 @@ import subprocess
 from pathlib import Path
 
 from support import scratch
+from support.database.account import Account
 from support.database.server import ProviderUnavailable
 
-from .account import Account
 from .problems import fix
 
 

@@ -10,11 +10,11 @@ import subprocess
 from pathlib import Path
 
 from support import scratch
+from support.database.account import Account
 from support.database.server import ProviderUnavailable
 from support.database.server_process import cached_data_directory
 from support.processes import die_with_parent
 
-from .account import Account
 from .binaries import binary_version
 from .problems import fix, problem_line
 from .shared_memory import remove_orphaned_segments

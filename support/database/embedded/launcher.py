@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 from support.database import server_process
+from support.database.account import Account
 from support.database.server_process import ServerKind
 
-from .account import Account
 from .cluster_cache import SUPERUSER
 from .problems import fix, log_problem
 

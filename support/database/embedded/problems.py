@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from support.database.server_process import last_line
 from support.scratch import data_root
-
-LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d [\d:.]+ \S+ \[\d+\] ")  # "2026-11-23 05:35:00.603 GMT [27405] "
-
-
-def last_line(output: str) -> str:
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    return LOG_PREFIX.sub("", lines[-1]) if lines else "no output"
 
 
 def log_problem(log: Path) -> str:

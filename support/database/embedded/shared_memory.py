@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 from pathlib import Path
 
-from .account import Account
+from support.database.account import Account
 
 SYSV_SEGMENTS = Path("/proc/sysvipc/shm")
 IPC_RMID = 0

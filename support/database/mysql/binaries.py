@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from support.database import server_process
-from support.database.embedded.account import Account
+from support.database.account import Account
 from support.database.server import ProviderUnavailable
 from support.processes import die_with_parent
 
