@@ -44,8 +44,7 @@ def run_async_project(directory: Path, database_url: URL) -> ProjectRun:
     }
     report = directory / REPORT
     report.unlink(missing_ok=True)
-    arguments = ["-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:xdist", f"--junitxml={report}"]
-    completed = warm_runs.run_module("pytest", arguments, directory, timeout=300, environment=environment)
+    completed = warm_runs.run_client_pytest([f"--junitxml={report}"], directory, environment)
     output = completed.output
     if not report.exists():
         raise AssertionError(f"pytest wrote no report (exit {completed.exit_code}): {output[-1000:]}")

@@ -64,8 +64,7 @@ def run_project(directory: Path, database_url: URL) -> LeakCheckRun:
         "HR_REMOVE_AT_TEARDOWN": (directory / ".remove_at_teardown").read_text(),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    arguments = ["-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:xdist", "-rA"]
-    completed = warm_runs.run_module("pytest", arguments, directory, timeout=300, environment=environment)
+    completed = warm_runs.run_client_pytest(["-rA"], directory, environment)
     return LeakCheckRun(completed.output, completed.exit_code)
 
 

@@ -41,6 +41,5 @@ def run_pytest(directory: Path, test_file: str, database_url: str, *, remove_at_
         "HR_DATABASE_URL": database_url,
         "HR_REMOVE_AT_TEARDOWN": "1" if remove_at_teardown else "0",
     }
-    arguments = ["-q", "-p", "no:randomly", "-p", "no:cacheprovider", test_file]
-    completed = warm_runs.run_module("pytest", arguments, directory, timeout=300, environment=environment)
+    completed = warm_runs.run_client_pytest(["-q", test_file], directory, environment)
     return PytestRun(completed.output, completed.exit_code)

@@ -25,6 +25,11 @@ from support.forking import Launcher
 PRELOADED = ("sqlalchemy.orm", "sqlalchemy.ext.asyncio", "psycopg2", "asyncpg", "flask", "waitress", "pytest",
              "_pytest.python", "_pytest.fixtures", "_pytest.terminal", "_pytest.assertion.rewrite",
              "flake8.main.application", "flake8.checker", "flake8_session_boundary")  # fmt: skip
+# the plugins of the spec's own environment that no client project of ours uses, left out of a client project's
+# pytest run: a client's project has no Gherkin, random order, workers or anyio, and each plugin left in is
+# imported, and its modules' asserts rewritten, by every run again
+CLIENT_RUN_PLUGINS_OFF = ("pytest-bdd", "randomly", "xdist", "xdist.looponfail", "anyio", "platformdirs",
+                          "cacheprovider")  # fmt: skip
 _launcher: Launcher | None = None
 _outputs: Path | None = None
 
@@ -52,6 +57,13 @@ def run_module(
     exit_code = launcher.run([module, *arguments], dict(os.environ if environment is None else environment), output,
                              timeout, **options)  # fmt: skip
     return ChildRun(_read(output), _read(errors) if errors_apart else "", exit_code)
+
+
+def run_client_pytest(arguments: list[str], directory: Path, environment: dict[str, str]) -> ChildRun:
+    """``python -m pytest *arguments`` in a client project's ``directory``, as a client's own environment would run
+    it (``CLIENT_RUN_PLUGINS_OFF`` left out)."""
+    plugins_off = [option for plugin in CLIENT_RUN_PLUGINS_OFF for option in ("-p", f"no:{plugin}")]
+    return run_module("pytest", [*plugins_off, *arguments], directory, timeout=300, environment=environment)
 
 
 def _read(path: Path) -> str:
