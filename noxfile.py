@@ -31,7 +31,6 @@ SAMPLES = "tests/test_take_home_samples.py"  # slow: sample projects in fresh ve
 MYSQL_AREAS = ["cascades", "guarding_the_request_boundary", "request_boundary", "savepoint_rollback", "session_api"]
 INTERRUPTED_PYTEST_GRACE = 60  # s nox waits, on Ctrl-C, for pytest to tear down (drop its database)
 RELIABILITY_WORKERS = "3"  # its tests mostly wait for their child runs; those that cannot share run in one group
-TESTS_WORKERS = "3"  # the support tests too: those that cannot share take turns on one worker (tests/conftest.py)
 
 
 def install(session: nox.Session, sqlalchemy_requirement: str) -> None:
@@ -108,9 +107,7 @@ def checkout_wheel(session: nox.Session, checkout: str) -> Path:
 def tests(session: nox.Session) -> None:
     """The support code's own tests (tests/), on the default line."""
     install(session, f"sqlalchemy[asyncio]=={SQLALCHEMY_LINES[-1]}.*")
-    pytest(
-        session, "tests", f"--ignore={RELIABILITY}", f"--ignore={SAMPLES}", "-n", TESTS_WORKERS, "--dist", "loadgroup"
-    )
+    pytest(session, "tests", f"--ignore={RELIABILITY}", f"--ignore={SAMPLES}")
 
 
 @nox.session

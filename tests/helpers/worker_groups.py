@@ -2,9 +2,8 @@
 
 pytest-xdist 3.8 names a test's group in its node id (``...::test@group``, which its scheduler splits on) by
 setting the item's ``_nodeid``; pytest 9.2 builds node ids from ``_id`` and no longer reads ``_nodeid``, so every
-test was scheduled on its own and the groups were silently ignored. This plugin, loaded by tests/conftest.py (for
-the support tests and the reliability session), names the group where pytest 9.2 reads it; under an xdist that
-already did, it does nothing.
+test was scheduled on its own and the groups were silently ignored. This plugin, loaded by the reliability
+session's conftest, names the group where pytest 9.2 reads it; under an xdist that already did, it does nothing.
 """
 
 from __future__ import annotations
